@@ -1,0 +1,113 @@
+"""CanonicalEvent: a CloudEvents 1.0 envelope around canonical data.
+
+Temenos emits CloudEvents already; every other core's webhooks, streams and messages are
+mapped into the same envelope. ``data`` holds a canonical model dumped in JSON mode
+(``LedgerEntry`` for ``xsell.ledger.entry.posted``, ``Party`` for party events, ...) or,
+for notifications that carry only ids (Mambu webhooks), the hints the core sent.
+
+Extension attributes: ``platform`` (the adapter) and ``partitionkey`` (CloudEvents'
+Partitioning extension; the party id, so one customer's events stay in order).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from ._base import CanonicalModel
+
+__all__ = ["EVENT_NAMESPACE", "CanonicalEvent", "EventType", "event_id"]
+
+#: Namespace of deterministic event ids (uuid5), so a redelivered record gets the same id.
+EVENT_NAMESPACE = uuid.UUID("4f1c2a8e-7d3b-5e6f-9a0b-1c2d3e4f5a6b")
+
+_CONTEXT_ATTRIBUTES = (
+    "specversion",
+    "id",
+    "source",
+    "type",
+    "time",
+    "subject",
+    "datacontenttype",
+    "dataschema",
+    "platform",
+    "partitionkey",
+)
+
+
+class EventType(StrEnum):
+    """Canonical event types (CloudEvents ``type``)."""
+
+    LEDGER_ENTRY_POSTED = "xsell.ledger.entry.posted"
+    BALANCE_CHANGED = "xsell.account.balance.changed"
+    ACCOUNT_OPENED = "xsell.account.opened"
+    ACCOUNT_CLOSED = "xsell.account.closed"
+    ACCOUNT_ACTIVITY = "xsell.account.activity"  # an id-only notice: re-read the core
+    DEPOSIT_MATURED = "xsell.deposit.matured"
+    LOAN_REPAID = "xsell.loan.repaid"
+    PARTY_UPDATED = "xsell.party.updated"  # consent changes included
+    OFFER_RESPONDED = "xsell.offer.responded"  # accepted / declined / expired
+    PARTY_SYNCED = "xsell.party.synced"  # read during a sync, not a change
+    ACCOUNT_SYNCED = "xsell.account.synced"
+    PRODUCT_SYNCED = "xsell.product.synced"
+
+
+def event_id(platform: str, kind: str, key: str) -> str:
+    """A deterministic event id: the same record from the same core gives the same id."""
+    return str(uuid.uuid5(EVENT_NAMESPACE, f"{platform}:{kind}:{key}"))
+
+
+class CanonicalEvent(CanonicalModel):
+    """A CloudEvents 1.0 event (structured JSON mode) with xsell-connect's extensions."""
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    time: AwareDatetime
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str | None = None
+    platform: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    partitionkey: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def wrap(
+        cls,
+        *,
+        type: EventType | str,
+        platform: str,
+        source: str,
+        key: str,
+        time: datetime,
+        subject: str | None,
+        data: BaseModel | Mapping[str, Any],
+    ) -> CanonicalEvent:
+        """Build an event with a deterministic id from ``(platform, type, key)``."""
+        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else dict(data)
+        return cls(
+            id=event_id(platform, str(type), key),
+            source=source,
+            type=str(type),
+            time=time,
+            subject=subject,
+            platform=platform,
+            partitionkey=subject,
+            data=payload,
+        )
+
+    def attributes(self) -> dict[str, Any]:
+        """Context attributes as CloudEvents SDKs take them (absent optionals left out)."""
+        values = self.model_dump(include=set(_CONTEXT_ATTRIBUTES))
+        return {k: v for k, v in values.items() if v is not None}
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any], data: Any) -> CanonicalEvent:
+        """Build from CloudEvents context attributes and data; unknown extensions are refused."""
+        return cls.model_validate({**attributes, "data": data if data is not None else {}})
