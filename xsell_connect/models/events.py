@@ -48,6 +48,7 @@ class EventType(StrEnum):
     ACCOUNT_OPENED = "xsell.account.opened"
     ACCOUNT_CLOSED = "xsell.account.closed"
     ACCOUNT_ACTIVITY = "xsell.account.activity"  # an id-only notice: re-read the core
+    PARTY_ACTIVITY = "xsell.party.activity"  # an id-only notice about a party
     DEPOSIT_MATURED = "xsell.deposit.matured"
     LOAN_REPAID = "xsell.loan.repaid"
     PARTY_UPDATED = "xsell.party.updated"  # consent changes included
