@@ -122,6 +122,11 @@ class CoreBankingAdapter(ABC):
                 f"{undeclared})"
             )
 
+    @property
+    def event_source(self) -> str:
+        """CloudEvents ``source`` of the events this adapter produces."""
+        return f"urn:xsell-connect:{self.platform}"
+
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
