@@ -113,8 +113,8 @@ class CoreBankingAdapter(ABC):
             for cap in Capability
             if getattr(cls, cap.value) is not getattr(CoreBankingAdapter, cap.value)
         }
-        missing = sorted(cls.capabilities - implemented)
-        undeclared = sorted(implemented - cls.capabilities)
+        missing = sorted(c.value for c in cls.capabilities - implemented)
+        undeclared = sorted(c.value for c in implemented - cls.capabilities)
         if missing or undeclared:
             raise TypeError(
                 f"{cls.__name__}: capabilities and implementation disagree "

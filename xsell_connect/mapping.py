@@ -108,6 +108,8 @@ class RecordReader:
             if required:
                 raise self.error("required amount is missing", key)
             return None
+        if isinstance(value, Decimal):  # bodies parsed with json.loads(parse_float=Decimal)
+            value = str(value)
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.error(f"expected a number, got {type(value).__name__}", key)
         try:
