@@ -71,15 +71,27 @@ class MambuHarness(ConformanceHarness):
 
     @cached_property
     def _facts(self) -> BankFacts:
-        from xsell_connect_mocks.mambu import webhook_request
+        from xsell_connect_mocks.mambu import Event, render_webhook_request
 
         since, until = _window(self.bank)
         account = _pick_account(self.bank, since, until)
         customer = self.bank.customer(account.customer_index)
         in_window = sum(1 for p in self.bank.postings(account) if since <= p.booked_at <= until)
-        webhook = webhook_request(
-            "SAVINGS_DEPOSIT", account_id=account.number, client_id=customer.number
+        body = {"source": "mambu", "event": "SAVINGS_DEPOSIT", "accountId": account.number,
+                "clientId": customer.number, "nba": ""}  # fmt: skip
+        sample = render_webhook_request(
+            Event(
+                seq=1,
+                eid="6c1f2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f",
+                name="SAVINGS_DEPOSIT",
+                occurred_at=until,
+                account_id=account.number,
+                client_id=customer.number,
+                body=json.dumps(body),
+            ),
+            secret="conformance-secret",
         )
+        webhook = (sample.headers, sample.body)
         batch = {
             "cursor": {"partition": "shardId-000000000000", "offset": "1", "event_type": "MIXED",
                        "cursor_token": "8a1c7a52-6d0e-4a3e-9f5b-0b9c2e7d1a44"},
