@@ -44,22 +44,31 @@ class CodeMap(Generic[E]):
 class RecordReader:
     """Typed access to one raw record, raising ``MappingError`` with the path on any defect."""
 
-    def __init__(self, raw: Any, *, platform: str, path: tuple[str | int, ...] = ()) -> None:
+    __slots__ = ("_root", "path", "platform", "raw")
+
+    def __init__(
+        self, raw: Any, *, platform: str, path: tuple[str | int, ...] = (), root: Any = _MISSING
+    ) -> None:
         self.raw = raw
         self.platform = platform
         self.path = path
-        self._root: Any = raw
+        self._root: Any = raw if root is _MISSING else root
 
     def _child(self, raw: Any, path: tuple[str | int, ...]) -> RecordReader:
-        child = RecordReader(raw, platform=self.platform, path=path)
-        child._root = self._root
-        return child
+        return RecordReader(raw, platform=self.platform, path=path, root=self._root)
 
     def error(self, message: str, *path: str | int) -> MappingError:
         return MappingError(message, raw=self._root, path=self.path + path, platform=self.platform)
 
     def _get(self, key: str, required: bool) -> Any:
-        if not isinstance(self.raw, Mapping):
+        # Exact-type checks first: abc.Mapping's isinstance is slow on the hot path.
+        raw = self.raw
+        if type(raw) is dict:
+            value = raw.get(key)
+            if value is None and required:
+                raise self.error("required field is missing", key)
+            return value
+        if not isinstance(raw, Mapping):
             raise self.error(f"expected an object, got {type(self.raw).__name__}")
         value = self.raw.get(key, _MISSING)
         if value is _MISSING or value is None:
@@ -73,7 +82,7 @@ class RecordReader:
         value = self._get(key, required)
         if value is None:
             return self._child({}, (*self.path, key))
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise self.error(f"expected an object, got {type(value).__name__}", key)
         return self._child(value, (*self.path, key))
 
@@ -90,6 +99,8 @@ class RecordReader:
         value = self._get(key, required)
         if value is None:
             return None
+        if type(value) is str and not required:
+            return value
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise self.error(f"expected a string, got {type(value).__name__}", key)
         text = str(value)
@@ -110,6 +121,10 @@ class RecordReader:
             return None
         if isinstance(value, Decimal):  # bodies parsed with json.loads(parse_float=Decimal)
             value = str(value)
+        if type(value) is Decimal:
+            if not value.is_finite():
+                raise self.error(f"not a finite number: {value!r}", key)
+            return value
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.error(f"expected a number, got {type(value).__name__}", key)
         try:
