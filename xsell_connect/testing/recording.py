@@ -188,6 +188,8 @@ class Scrubber:
         for name in list(request.headers):
             if name.lower() in _SECRET_HEADERS:
                 del request.headers[name]
+            elif name.lower() == "host":
+                request.headers[name] = PLACEHOLDER_HOST
         request.body = self.scrub_body(request.body, request.uri)
         request.uri = self.scrub_url(request.uri)
         return request
