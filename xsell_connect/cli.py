@@ -169,7 +169,7 @@ async def _write_events(
     events: AsyncIterator[CanonicalEvent], out: IO[str], progress: _Progress
 ) -> None:
     async for event in events:
-        out.write(event.model_dump_json())
+        out.write(event.to_json())
         out.write("\n")
         progress.update(event)
 

@@ -48,7 +48,7 @@ async def run_demo(*, customers: int, seed: int, output: Path, days: int = 90) -
     async with MambuAdapter.from_settings(settings, transport=mock.transport()) as adapter:
         with output.open("w", encoding="utf-8") as out:
             async for event in sync_events(adapter, since=since, until=until):
-                out.write(event.model_dump_json() + "\n")
+                out.write(event.to_json() + "\n")
                 counts[event.type] += 1
                 if first_party is None and event.type == EventType.LEDGER_ENTRY_POSTED:
                     first_party = event.subject

@@ -119,9 +119,7 @@ class RecordReader:
             if required:
                 raise self.error("required amount is missing", key)
             return None
-        if isinstance(value, Decimal):  # bodies parsed with json.loads(parse_float=Decimal)
-            value = str(value)
-        if type(value) is Decimal:
+        if type(value) is Decimal:  # bodies parsed with json.loads(parse_float=Decimal)
             if not value.is_finite():
                 raise self.error(f"not a finite number: {value!r}", key)
             return value

@@ -195,3 +195,11 @@ def test_event_from_an_sdk_with_wrong_specversion_is_refused() -> None:
     with pytest.raises(pydantic.ValidationError) as caught:
         CanonicalEvent.from_attributes(attributes, {})
     assert caught.value.errors()[0]["loc"] == ("specversion",)
+
+
+def test_structured_json_leaves_out_absent_attributes_but_keeps_data_nulls() -> None:
+    event = _event().model_copy(update={"subject": None, "partitionkey": None})
+    text = event.to_json()
+    assert '"subject"' not in text and '"dataschema"' not in text
+    assert '"reversal":false' in text
+    assert CanonicalEvent.model_validate_json(text) == event

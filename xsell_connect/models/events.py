@@ -103,6 +103,10 @@ class CanonicalEvent(CanonicalModel):
             data=payload,
         )
 
+    def to_json(self) -> str:
+        """CloudEvents structured-mode JSON: absent optional attributes are left out."""
+        return self.model_dump_json(exclude_none=True)
+
     def attributes(self) -> dict[str, Any]:
         """Context attributes as CloudEvents SDKs take them (absent optionals left out)."""
         values = self.model_dump(include=set(_CONTEXT_ATTRIBUTES))
