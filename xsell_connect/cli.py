@@ -267,3 +267,7 @@ def schema(directory: Path) -> None:
 
     for path in write_schemas(directory):
         click.echo(str(path))
+
+
+if __name__ == "__main__":
+    main()
