@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from xsell_connect.sync import iter_ledger_entries
-from xsell_connect.testing.recording import PLACEHOLDER_HOST, recorder
 from xsell_connect_mambu import MambuAdapter, MambuSettings
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.bank.specs import CustomerSpec
 from xsell_connect_mocks.framework import ServerThread
 from xsell_connect_mocks.mambu import MambuMock
+
+from xsell_connect.sync import iter_ledger_entries
+from xsell_connect.testing.recording import PLACEHOLDER_HOST, recorder
 
 API_KEY = "rec-secret-key-4711"
 

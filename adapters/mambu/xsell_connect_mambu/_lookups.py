@@ -1,0 +1,144 @@
+"""What the adapter reads once and keeps: client keys, the product catalog, account kinds.
+
+Mambu resolves a path id to either the ``id`` or the ``encodedKey``, but bodies and search
+filters want the ``encodedKey`` (``taskLinkKey``, ``ownerKey``, ``parentAccountKey``), and
+accounts point at their product only by key. These are stable for a record's lifetime, so
+one adapter instance caches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from xsell_connect.errors import MappingError, NotFoundError
+from xsell_connect.mapping import RecordReader
+from xsell_connect.models import ProductFamily
+
+from ._codes import Codes
+from .client import MambuClient
+from .mapping import AccountKind
+
+__all__ = ["COLLECTIONS", "AccountRef", "Lookups", "path_id"]
+
+PLATFORM = "mambu"
+COLLECTIONS: dict[AccountKind, str] = {"deposit": "deposits", "loan": "loans"}
+
+
+def path_id(ident: str) -> str:
+    """An id or key as one path segment."""
+    return quote(ident, safe="")
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """What reading an account's ledger needs: its kind, id, key, currency and family."""
+
+    kind: AccountKind
+    id: str
+    key: str
+    currency: str | None
+    family: ProductFamily
+
+
+class Lookups:
+    """Cached reads for one adapter instance."""
+
+    def __init__(self, client: MambuClient, page_size: int) -> None:
+        self.client = client
+        self.page_size = page_size
+        self.products: dict[str, Mapping[str, Any]] = {}
+        self.accounts: dict[str, AccountRef] = {}
+        self._client_keys: dict[str, str] = {}
+        self._catalog_loaded = False
+
+    async def client_record(
+        self, party_id: str, *, full: bool, operation: str, retry: bool = True
+    ) -> dict[str, Any]:
+        """``GET /clients/{id}`` (``detailsLevel=FULL`` when ``full``); 404 → NotFoundError."""
+        try:
+            raw = await self.client.get(
+                f"/clients/{path_id(party_id)}",
+                params={"detailsLevel": "FULL"} if full else None,
+                operation=operation,
+                retry=retry,
+            )
+        except NotFoundError as exc:
+            raise NotFoundError("party", party_id, response=exc.response) from exc
+        if not isinstance(raw, dict):
+            raise MappingError("a client is a JSON object", raw=raw, platform=PLATFORM)
+        if isinstance(raw.get("encodedKey"), str):
+            self._client_keys[party_id] = raw["encodedKey"]
+        return raw
+
+    async def client_key(self, party_id: str, *, operation: str) -> str:
+        """The client's ``encodedKey``, read once."""
+        if party_id not in self._client_keys:
+            raw = await self.client_record(party_id, full=False, operation=operation)
+            RecordReader(raw, platform=PLATFORM).req_text("encodedKey")
+        return self._client_keys[party_id]
+
+    async def walk(self, path: str, params: Mapping[str, Any], *, operation: str) -> list[Any]:
+        """Every row of a GET list, page by page until a short page."""
+        rows: list[Any] = []
+        while True:
+            batch = await self.client.get_list(
+                path, params=params, offset=len(rows), limit=self.page_size, operation=operation
+            )
+            rows.extend(batch)
+            if len(batch) < self.page_size:
+                return rows
+
+    async def ensure_product(self, kind: AccountKind, account: Any) -> None:
+        """Put the account's product in ``products`` (the catalog is read once)."""
+        key = account.get("productTypeKey") if isinstance(account, dict) else None
+        if not isinstance(key, str) or key in self.products:
+            return
+        if not self._catalog_loaded:
+            for name in COLLECTIONS:
+                for row in await self.walk(f"/{name}products", {}, operation="list_products"):
+                    if isinstance(row, dict) and isinstance(row.get("encodedKey"), str):
+                        self.products[row["encodedKey"]] = row
+            self._catalog_loaded = True
+        if key in self.products:
+            return
+        try:  # a product created since the catalog was read
+            row = await self.client.get(f"/{kind}products/{path_id(key)}", operation="get_product")
+        except NotFoundError:
+            return  # to_account reports the unknown product, with the raw account
+        if isinstance(row, dict):
+            self.products[key] = row
+
+    async def account(self, account_id: str) -> AccountRef:
+        """Deposit or loan, resolved once: ``GET /deposits/{id}``, then ``GET /loans/{id}``.
+
+        Raises:
+            NotFoundError: ``("account", account_id)`` when neither has it.
+        """
+        if account_id in self.accounts:
+            return self.accounts[account_id]
+        for kind, collection in COLLECTIONS.items():
+            try:
+                raw = await self.client.get(
+                    f"/{collection}/{path_id(account_id)}", operation=f"get_{kind}"
+                )
+            except NotFoundError:
+                continue
+            r = RecordReader(raw, platform=PLATFORM)
+            if kind == "deposit":
+                family = r.code("accountType", Codes.DEPOSIT_FAMILY)[0]
+            else:
+                await self.ensure_product(kind, raw)
+                product = self.products.get(r.text("productTypeKey") or "", {})
+                family = Codes.loan_family(product.get("type"), product.get("category"))[0]
+            currency = r.text("currencyCode") or r.obj("currency").text("code")
+            ref = AccountRef(kind, r.req_text("id"), r.req_text("encodedKey"), currency, family)
+            self.accounts[account_id] = self.accounts[ref.id] = ref
+            return ref
+        raise NotFoundError("account", account_id)
+
+    def remember(self, ref: AccountRef) -> None:
+        """Keep an account met while listing a party's accounts."""
+        self.accounts[ref.id] = ref
