@@ -89,7 +89,7 @@ class MambuHarness(ConformanceHarness):
                 client_id=customer.number,
                 body=json.dumps(body),
             ),
-            secret="conformance-secret",
+            secret="conformance-secret",  # noqa: S106 - a mock tenant's template header
         )
         webhook = (sample.headers, sample.body)
         batch = {
