@@ -99,3 +99,13 @@ async def test_undeclared_primitive_raises_capability_not_supported() -> None:
 
     with pytest.raises(CapabilityNotSupportedError, match="'tiny' does not support list_products"):
         await _TinyAdapter().list_products()
+
+
+def test_public_api_is_sorted_and_importable() -> None:
+    import xsell_connect
+
+    def isort_style(name: str) -> tuple[int, str]:  # ruff RUF022: CONSTANTS, Classes, functions
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert xsell_connect.__all__ == sorted(xsell_connect.__all__, key=isort_style)
+    assert all(hasattr(xsell_connect, name) for name in xsell_connect.__all__)
