@@ -12,12 +12,12 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-
-from xsell_connect.cli import main
-from xsell_connect.models import CanonicalEvent, EventType
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import ServerThread
 from xsell_connect_mocks.mambu import MambuMock
+
+from xsell_connect.cli import main
+from xsell_connect.models import CanonicalEvent, EventType
 
 
 def test_adapters_json_lists_mambu_with_all_ten_capabilities() -> None:

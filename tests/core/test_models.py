@@ -137,7 +137,8 @@ def test_offer_id_is_deterministic() -> None:
     first = Offer.make_id("417023981", "salary_credit", "evt-1")
     assert first == Offer.make_id("417023981", "salary_credit", "evt-1")
     assert first != Offer.make_id("417023981", "salary_credit", "evt-2")
-    assert first.startswith("OFR-") and len(first) == 20
+    assert first.startswith("OFR-")
+    assert len(first) == 20
 
 
 def test_audit_row_has_the_project_wide_fields_in_order_without_the_core_reference() -> None:
@@ -200,6 +201,7 @@ def test_event_from_an_sdk_with_wrong_specversion_is_refused() -> None:
 def test_structured_json_leaves_out_absent_attributes_but_keeps_data_nulls() -> None:
     event = _event().model_copy(update={"subject": None, "partitionkey": None})
     text = event.to_json()
-    assert '"subject"' not in text and '"dataschema"' not in text
+    assert '"subject"' not in text
+    assert '"dataschema"' not in text
     assert '"reversal":false' in text
     assert CanonicalEvent.model_validate_json(text) == event

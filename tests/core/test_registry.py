@@ -55,7 +55,7 @@ def test_builtin_that_is_not_installed_names_the_distribution() -> None:
 
 
 def test_unknown_adapter_lists_the_known_ones() -> None:
-    with pytest.raises(ConfigurationError, match="unknown adapter 'nope'; known: .*mambu"):
+    with pytest.raises(ConfigurationError, match=r"unknown adapter 'nope'; known: .*mambu"):
         registry.get_adapter_class("nope")
 
 
@@ -97,7 +97,7 @@ def test_implemented_primitive_without_declaration_is_refused() -> None:
 async def test_undeclared_primitive_raises_capability_not_supported() -> None:
     from xsell_connect.errors import CapabilityNotSupportedError
 
-    with pytest.raises(CapabilityNotSupportedError, match="'tiny' does not support list_products"):
+    with pytest.raises(CapabilityNotSupportedError, match=r"'tiny' does not support list_products"):
         await _TinyAdapter().list_products()
 
 
