@@ -92,7 +92,7 @@ def test_same_seed_is_identical_in_another_process_with_another_hash_seed(
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
 
-    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+    result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
 
