@@ -11,6 +11,7 @@ Partitioning extension; the party id, so one customer's events stay in order).
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -58,9 +59,23 @@ class EventType(StrEnum):
     PRODUCT_SYNCED = "xsell.product.synced"
 
 
+_NAMESPACE_BYTES = EVENT_NAMESPACE.bytes
+#: RFC 4122 variant bits (10xx) over the first hex digit of the clock sequence.
+_VARIANT = {f"{n:x}": f"{8 | (n & 3):x}" for n in range(16)}
+
+
 def event_id(platform: str, kind: str, key: str) -> str:
-    """A deterministic event id: the same record from the same core gives the same id."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"{platform}:{kind}:{key}"))
+    """A deterministic event id: the same record from the same core gives the same id.
+
+    ``str(uuid.uuid5(EVENT_NAMESPACE, name))``, formatted from the SHA-1 digest directly:
+    ``uuid.UUID`` costs a few microseconds per event on the ingest path.
+    """
+    name = _NAMESPACE_BYTES + f"{platform}:{kind}:{key}".encode()
+    digest = hashlib.sha1(name, usedforsecurity=False).hexdigest()  # uuid5 is SHA-1
+    return (
+        f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-"
+        f"{_VARIANT[digest[16]]}{digest[17:20]}-{digest[20:32]}"
+    )
 
 
 class CanonicalEvent(CanonicalModel):
@@ -91,17 +106,36 @@ class CanonicalEvent(CanonicalModel):
         data: BaseModel | Mapping[str, Any],
     ) -> CanonicalEvent:
         """Build an event with a deterministic id from ``(platform, type, key)``."""
-        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else dict(data)
-        return cls(
-            id=event_id(platform, str(type), key),
-            source=source,
-            type=str(type),
-            time=time,
-            subject=subject,
-            platform=platform,
-            partitionkey=subject,
-            data=payload,
+        kind = str(type)
+        if not isinstance(data, BaseModel):
+            return cls(
+                id=event_id(platform, kind, key),
+                source=source,
+                type=kind,
+                time=time,
+                subject=subject,
+                platform=platform,
+                partitionkey=subject,
+                data=dict(data),
+            )
+        # Every envelope attribute is validated; ``data`` is validated as ``{}`` and then
+        # set to the model's JSON-mode dump: a fresh dict with str keys, so it meets
+        # ``dict[str, Any]`` by construction, and validating it again would only copy it.
+        payload = data.__pydantic_serializer__.to_python(data, mode="json")
+        event: CanonicalEvent = cls.__pydantic_validator__.validate_python(
+            {
+                "id": event_id(platform, kind, key),
+                "source": source,
+                "type": kind,
+                "time": time,
+                "subject": subject,
+                "platform": platform,
+                "partitionkey": subject,
+                "data": {},
+            }
         )
+        event.__dict__["data"] = payload
+        return event
 
     def to_json(self) -> str:
         """CloudEvents structured-mode JSON: absent optional attributes are left out."""

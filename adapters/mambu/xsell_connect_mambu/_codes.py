@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, tzinfo
-from decimal import Decimal
+from decimal import Decimal, getcontext
 from typing import Any, ClassVar, Literal
 
 from xsell_connect.mapping import CodeMap, RecordReader
@@ -171,6 +171,10 @@ class Codes:
         ("REFUND", None, None): ("PMNT", "CCRD", "RIMB"),
     }
 
+    _CODE_CACHE: ClassVar[
+        dict[tuple[str, str, str | None, CreditDebit, ProductFamily], BankTransactionCode]
+    ] = {}
+
     @classmethod
     def loan_family(
         cls, product_type: str | None, category: str | None
@@ -208,7 +212,27 @@ class Codes:
         direction: CreditDebit,
         family: ProductFamily,
     ) -> BankTransactionCode:
-        """The ISO code of a type in a channel, most specific entry first."""
+        """The ISO code of a type in a channel, most specific entry first.
+
+        Codes are frozen models, so one instance per distinct argument tuple is shared.
+        """
+        key = (raw_type, base_type, channel, direction, family)
+        code = cls._CODE_CACHE.get(key)
+        if code is None:
+            code = cls._transaction_code(raw_type, base_type, channel, direction, family)
+            if len(cls._CODE_CACHE) < 4096:  # raw types come from the core: keep it bounded
+                cls._CODE_CACHE[key] = code
+        return code
+
+    @classmethod
+    def _transaction_code(
+        cls,
+        raw_type: str,
+        base_type: str,
+        channel: str | None,
+        direction: CreditDebit,
+        family: ProductFamily,
+    ) -> BankTransactionCode:
         base = base_type.upper()
         for key in ((base, channel, direction), (base, channel, None), (base, None, direction),
                     (base, None, None)):  # fmt: skip
@@ -228,6 +252,12 @@ def trim(value: Decimal) -> Decimal:
 
     Mambu trims its own output the same way (reference §1, Amounts).
     """
+    # Hot path: a short plain fraction with no trailing zero (``2980.81``) is already
+    # trimmed, as long as normalize() would not round it (context precision >= 20).
+    text = str(value)
+    plain = text[-1] != "0" and "." in text and "E" not in text and len(text) <= 20
+    if plain and getcontext().prec >= 20:
+        return value
     if value.is_zero():
         return Decimal(0)
     normal = value.normalize()
@@ -252,6 +282,19 @@ def local_day(
 
 def jsonable(value: Any) -> Any:
     """``extra`` must be JSON-compatible: Decimals become their text."""
+    # Exact-type checks first: abc.Mapping's isinstance is slow on the hot path.
+    kind = type(value)
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is Decimal:
+        return str(trim(value))
+    if kind is dict:
+        return {
+            k if type(k) is str else str(k): v
+            if type(v) is int or type(v) is str or v is None
+            else jsonable(v)
+            for k, v in value.items()
+        }
     if isinstance(value, Decimal):
         return str(trim(value))
     if isinstance(value, Mapping):
@@ -263,6 +306,6 @@ def jsonable(value: Any) -> Any:
 
 def extra_fields(raw: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     """The listed vendor fields that are present, JSON-compatible (never personal data)."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         return {}
     return {k: jsonable(raw[k]) for k in keys if raw.get(k) is not None}
