@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from _support import fixture
-from xsell_connect_mambu import mapping
+from xsell_connect_mambu import _ledger_fast, mapping
 from xsell_connect_mambu._codes import Codes, jsonable, trim
 from xsell_connect_mambu.mapping import AccountKind, to_ledger_entry
 
@@ -24,7 +24,7 @@ CASES: list[tuple[AccountKind, str, ProductFamily]] = [
 
 
 def _both(raw: Any, kind: AccountKind, family: ProductFamily) -> tuple[Any, Any]:
-    fast = mapping._ledger_entry_fast(raw, kind, "ACC-1", family, "EUR", "mambu", PARIS)
+    fast = _ledger_fast.ledger_entry_fast(raw, kind, "ACC-1", family, "EUR", "mambu", PARIS)
     slow = mapping._ledger_entry(raw, kind, "ACC-1", family, "EUR", "mambu", PARIS)
     return fast, slow
 
@@ -80,8 +80,8 @@ def test_fast_path_agrees_on_variants_of_a_good_record(field: str, value: Any) -
 def test_fast_path_defers_anything_off_the_happy_path(field: str, value: Any) -> None:
     raw = copy.deepcopy(fixture("search_deposit_transactions")[0])
     raw[field] = value
-    with pytest.raises(mapping._Slow):
-        mapping._ledger_entry_fast(
+    with pytest.raises(_ledger_fast.Slow):
+        _ledger_fast.ledger_entry_fast(
             raw, "deposit", "ACC-1", ProductFamily.CURRENT, None, "mambu", None
         )
 
