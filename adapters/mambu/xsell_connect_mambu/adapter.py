@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import httpx
 
@@ -242,17 +242,31 @@ class MambuAdapter(CoreBankingAdapter):
     async def write_offer(self, offer: Offer, *, idempotency_key: str) -> WriteReceipt:
         """A Task on the client, POSTed with an ``Idempotency-Key`` derived from the key."""
         key = await self.lookups.client_key(offer.party_id, operation="write_offer")
+        return await self._create(
+            "offer", "/tasks", writeback.offer_task(offer, key), "id",
+            party_id=offer.party_id, idempotency_key=idempotency_key,
+        )  # fmt: skip
+
+    async def _create(
+        self,
+        kind: Literal["offer", "audit_record"],
+        path: str,
+        body: dict[str, Any],
+        reference_field: str,
+        *,
+        party_id: str,
+        idempotency_key: str,
+    ) -> WriteReceipt:
+        """POST one record with the derived ``Idempotency-Key`` and receipt what Mambu made."""
+        operation = f"write_{kind}"
         created = await self.client.create(
-            "/tasks",
-            writeback.offer_task(offer, key),
-            idempotency_key=idempotency_key,
-            operation="write_offer",
+            path, body, idempotency_key=idempotency_key, operation=operation
         )
-        reference = RecordReader(created, platform=self.platform).req_text("id")
-        logger.info("mambu write_offer party=%s task=%s", offer.party_id, reference)
+        reference = RecordReader(created, platform=self.platform).req_text(reference_field)
+        logger.info("mambu %s party=%s ref=%s", operation, party_id, reference)
         return WriteReceipt(
-            operation="offer",
-            party_id=offer.party_id,
+            operation=kind,
+            party_id=party_id,
             reference=reference,
             idempotency_key=idempotency_key,
         )
@@ -297,20 +311,11 @@ class MambuAdapter(CoreBankingAdapter):
     ) -> WriteReceipt:
         """A Comment on the client: the audit prefix and the record's compact JSON."""
         key = await self.lookups.client_key(record.party_id, operation="write_audit_record")
-        created = await self.client.create(
-            "/comments",
-            writeback.audit_comment(record, key, self.conventions.audit_prefix),
-            idempotency_key=idempotency_key,
-            operation="write_audit_record",
-        )
-        reference = RecordReader(created, platform=self.platform).req_text("encodedKey")
-        logger.info("mambu write_audit_record party=%s comment=%s", record.party_id, reference)
-        return WriteReceipt(
-            operation="audit_record",
-            party_id=record.party_id,
-            reference=reference,
-            idempotency_key=idempotency_key,
-        )
+        body = writeback.audit_comment(record, key, self.conventions.audit_prefix)
+        return await self._create(
+            "audit_record", "/comments", body, "encodedKey",
+            party_id=record.party_id, idempotency_key=idempotency_key,
+        )  # fmt: skip
 
     # -- vendor extras ------------------------------------------------------------------
 
