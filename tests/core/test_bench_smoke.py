@@ -9,11 +9,26 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_normalize_benchmark_runs_on_a_tiny_bank(monkeypatch: pytest.MonkeyPatch) -> None:
+def _platforms() -> list[str]:
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.normalize import PLATFORMS
+    finally:
+        sys.path.remove(str(ROOT))
+    return sorted(PLATFORMS)
+
+
+@pytest.mark.parametrize("platform", _platforms())
+def test_normalize_benchmark_runs_on_a_tiny_bank(
+    platform: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.syspath_prepend(str(ROOT))
     from bench import normalize
 
-    result = normalize.measure(entries=300, repeat=1)
+    result = normalize.measure(platform, entries=300, repeat=1)
+    assert result["platform"] == platform
     assert result["entries"] >= 300
     assert result["path_events_per_s"] > 0
     assert result["floor_events_per_s"] > 0

@@ -1,25 +1,17 @@
-"""Normalisation throughput: raw vendor payloads → CanonicalEvent, against the floor.
+"""Mambu: raw ``POST /deposits/transactions:search`` pages → ``CanonicalEvent``.
 
-For Mambu: the raw bytes of ``POST /deposits/transactions:search`` pages, as the mock core
-serves them, are parsed (Decimal amounts), mapped to ``LedgerEntry`` and wrapped into a
-``CanonicalEvent``. The floor, measured in the same run on the same records, is parsing
-and validating the canonical model alone from already-canonical JSON: what no adapter can
-beat. The ratio (path / floor) is the figure; target ≥ 0.5 for JSON cores.
-
-    python bench/normalize.py [--entries 20000] [--repeat 5] [--json]
+The path parses the raw bytes as the mock core serves them (Decimal amounts), maps each
+record to ``LedgerEntry`` and wraps it into a ``CanonicalEvent``. The floor parses and
+validates the same events from already-canonical JSON. Target ≥ 0.5 (a JSON core).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -30,6 +22,7 @@ from xsell_connect_mocks.mambu import MambuMock
 from xsell_connect.models import CanonicalEvent, EventType, LedgerEntry, ProductFamily
 
 TARGET = 0.5
+__all__ = ["TARGET", "prepare"]
 HEADERS = {"Accept": "application/vnd.mambu.v2+json", "apiKey": "test-api-key"}
 
 
@@ -123,54 +116,7 @@ def _floor(pages: list[bytes]) -> Callable[[], int]:
     return run
 
 
-def _best_rate(run: Callable[[], int], repeat: int) -> float:
-    best = 0.0
-    for _ in range(repeat):
-        started = time.perf_counter()
-        n = run()
-        best = max(best, n / (time.perf_counter() - started))
-    return best
-
-
-def measure(entries: int = 20_000, repeat: int = 5) -> dict[str, Any]:
-    """Run the Mambu normalisation benchmark; returns rates, ratio and the target."""
+def prepare(entries: int) -> tuple[Callable[[], int], Callable[[], int]]:
+    """The path and the floor over the same ``entries`` raw Mambu postings."""
     pages = asyncio.run(_raw_pages(entries))
-    path, floor = _path(pages), _floor(pages)
-    n = path()
-    # Interleave path and floor runs so drift in machine load hits both alike.
-    path_rate = floor_rate = 0.0
-    for _ in range(repeat):
-        path_rate = max(path_rate, _best_rate(path, 1))
-        floor_rate = max(floor_rate, _best_rate(floor, 1))
-    return {
-        "benchmark": "normalize",
-        "platform": "mambu",
-        "entries": n,
-        "path_events_per_s": round(path_rate),
-        "floor_events_per_s": round(floor_rate),
-        "ratio": round(path_rate / floor_rate, 3),
-        "target": TARGET,
-        "meets_target": path_rate / floor_rate >= TARGET,
-    }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    result = measure(args.entries, args.repeat)
-    if args.json:
-        print(json.dumps(result))
-    else:
-        print(
-            f"normalize mambu: {result['entries']} entries | path "
-            f"{result['path_events_per_s']:,} ev/s | floor {result['floor_events_per_s']:,} "
-            f"ev/s | ratio {result['ratio']:.3f} (target >= {TARGET})"
-        )
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return _path(pages), _floor(pages)

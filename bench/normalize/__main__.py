@@ -1,0 +1,5 @@
+import sys
+
+from bench.normalize import main
+
+sys.exit(main())
