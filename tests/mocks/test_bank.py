@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 import tracemalloc
 from dataclasses import replace
 from datetime import date
@@ -324,15 +323,3 @@ def test_caches_stay_bounded_past_their_size() -> None:
 
     assert full < 10 * 2**20  # measured ~6.5 MB
     assert after < full + 2**20  # full caches evict instead of growing
-
-
-def test_one_customer_with_a_year_of_postings_takes_under_5_ms() -> None:
-    def batch(start: int) -> float:
-        bank = SyntheticBank(BankConfig(customers=1000))
-        began = time.perf_counter()
-        for index in range(start, start + 50):
-            for account in bank.accounts_of(index):
-                sum(1 for _ in bank.postings(account))
-        return (time.perf_counter() - began) / 50
-
-    assert min(batch(0), batch(50), batch(100)) < 0.005
