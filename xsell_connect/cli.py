@@ -271,3 +271,33 @@ def schema(directory: Path) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def store() -> None:
+    """The store: inbox, outbox, decisions (SQLite file by default, PostgreSQL by URL)."""
+
+
+@store.command("migrate")
+@click.option(
+    "--url",
+    envvar="XSELL_STORE_URL",
+    default="sqlite:///xsell-connect.db",
+    show_default=True,
+    help="Database URL (env XSELL_STORE_URL).",
+)
+@click.option("--sql", is_flag=True, help="Print the DDL for review instead of running it.")
+def store_migrate(url: str, sql: bool) -> None:
+    """Bring the store's schema to the newest revision."""
+    from xsell_connect.store import make_engine
+    from xsell_connect.store.migrate import current_revision, sql_script, upgrade
+
+    if sql:
+        click.echo(sql_script(url), nl=False)
+        return
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        click.echo(f"store at revision {current_revision(engine)}")
+    finally:
+        engine.dispose()

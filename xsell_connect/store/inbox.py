@@ -1,0 +1,241 @@
+"""The inbox: every raw event is committed here before the sender gets its 2xx or ack.
+
+At-least-once in, exactly-once effects out: ``put`` deduplicates on (source, event_id),
+so a webhook retried by the core or a message redelivered by the broker is stored once.
+Workers ``claim`` items under a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so that
+several listener processes share one store without taking the same item; SQLite's write
+lock serialises claims). A worker that dies leaves its lease to expire and the item is
+claimed again. ``complete`` and ``fail`` are fenced by the claiming worker's name, so a
+worker whose lease was taken over cannot overwrite the new owner's result.
+
+Statuses: ``pending`` → ``claimed`` → ``done``; ``failed`` (claimable again at
+``available_at``) → ``dead`` after the last attempt; ``rejected`` (malformed, kept for
+inspection, never claimed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from xsell_connect.store.schema import inbox
+
+__all__ = ["Inbox", "InboxItem", "InboxStatus"]
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+    DEAD = "dead"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    id: int
+    source: str
+    event_id: str
+    received_at: datetime
+    headers: dict[str, str]
+    body: bytes
+    status: InboxStatus
+    attempts: int
+    last_error: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> InboxItem:
+        return cls(
+            id=row.id,
+            source=row.source,
+            event_id=row.event_id,
+            received_at=row.received_at,
+            headers=dict(row.headers),
+            body=bytes(row.body),
+            status=InboxStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+        )
+
+
+class Inbox:
+    """Raw events, durable and deduplicated; see the module docstring for the life cycle."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = _utcnow) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def _insert(self, values: dict[str, Any]) -> bool:
+        dialect = self._engine.dialect.name
+        stmt: Any
+        if dialect == "postgresql":
+            stmt = postgresql.insert(inbox).on_conflict_do_nothing(
+                index_elements=["source", "event_id"]
+            )
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(inbox).on_conflict_do_nothing(
+                index_elements=["source", "event_id"]
+            )
+        else:  # pragma: no cover - make_engine only builds the two dialects above
+            stmt = insert(inbox)
+        with self._engine.begin() as connection:
+            # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
+            return (
+                connection.execute(stmt.values(**values).returning(inbox.c.id)).first() is not None
+            )
+
+    def put(
+        self,
+        source: str,
+        event_id: str,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        received_at: datetime | None = None,
+    ) -> bool:
+        """Commit a raw event. True if it is new, False if (source, event_id) was stored already."""
+        now = received_at or self._clock()
+        return self._insert(
+            {
+                "source": source,
+                "event_id": event_id,
+                "received_at": now,
+                "headers": dict(headers or {}),
+                "body": body,
+                "status": InboxStatus.PENDING.value,
+                "attempts": 0,
+                "available_at": now,
+            }
+        )
+
+    def reject(
+        self,
+        source: str,
+        event_id: str,
+        body: bytes,
+        headers: Mapping[str, str] | None,
+        reason: str,
+    ) -> bool:
+        """Keep a malformed event for inspection; it is never claimed. True if new."""
+        now = self._clock()
+        return self._insert(
+            {
+                "source": source,
+                "event_id": event_id,
+                "received_at": now,
+                "headers": dict(headers or {}),
+                "body": body,
+                "status": InboxStatus.REJECTED.value,
+                "attempts": 0,
+                "available_at": now,
+                "last_error": reason,
+            }
+        )
+
+    def claim(
+        self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
+    ) -> list[InboxItem]:
+        """Take up to ``limit`` claimable items, oldest first, for ``lease``."""
+        now = self._clock()
+        claimable = or_(
+            and_(
+                inbox.c.status.in_([InboxStatus.PENDING.value, InboxStatus.FAILED.value]),
+                inbox.c.available_at <= now,
+            ),
+            and_(inbox.c.status == InboxStatus.CLAIMED.value, inbox.c.lease_until < now),
+        )
+        chosen = (
+            select(inbox.c.id)
+            .where(claimable)
+            .order_by(inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(inbox)
+            .where(inbox.c.id.in_(chosen))
+            .values(
+                status=InboxStatus.CLAIMED.value,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=inbox.c.attempts + 1,
+            )
+            .returning(*inbox.c)
+        )
+        with self._engine.begin() as connection:
+            rows = connection.execute(stmt).all()
+        return sorted((InboxItem.from_row(r) for r in rows), key=lambda item: item.id)
+
+    def _settle(self, item_id: int, worker: str, values: dict[str, Any]) -> bool:
+        stmt = (
+            update(inbox)
+            .where(
+                inbox.c.id == item_id,
+                inbox.c.status == InboxStatus.CLAIMED.value,
+                inbox.c.claimed_by == worker,
+            )
+            .values(lease_until=None, **values)
+        )
+        with self._engine.begin() as connection:
+            return connection.execute(stmt).rowcount == 1
+
+    def complete(self, item_id: int, worker: str) -> bool:
+        """Mark a claimed item done. False if ``worker`` no longer holds it."""
+        return self._settle(
+            item_id, worker, {"status": InboxStatus.DONE.value, "done_at": self._clock()}
+        )
+
+    def fail(
+        self,
+        item: InboxItem,
+        worker: str,
+        error: str,
+        *,
+        max_attempts: int = 5,
+        retry_in: timedelta = timedelta(seconds=5),
+    ) -> InboxStatus | None:
+        """Record a failed attempt: retry after ``retry_in``, or ``dead`` after the last attempt.
+
+        Returns the new status, or None if ``worker`` no longer holds the item.
+        """
+        status = InboxStatus.DEAD if item.attempts >= max_attempts else InboxStatus.FAILED
+        values = {
+            "status": status.value,
+            "last_error": error[:2000],
+            "available_at": self._clock() + retry_in,
+        }
+        return status if self._settle(item.id, worker, values) else None
+
+    def get(self, source: str, event_id: str) -> InboxItem | None:
+        stmt = select(inbox).where(inbox.c.source == source, inbox.c.event_id == event_id)
+        with self._engine.connect() as connection:
+            row = connection.execute(stmt).first()
+        return None if row is None else InboxItem.from_row(row)
+
+    def items(self, status: InboxStatus, *, limit: int = 100) -> list[InboxItem]:
+        """Items in ``status``, oldest first (e.g. the rejected ones, for inspection)."""
+        stmt = select(inbox).where(inbox.c.status == status.value).order_by(inbox.c.id)
+        with self._engine.connect() as connection:
+            rows = connection.execute(stmt.limit(limit)).all()
+        return [InboxItem.from_row(r) for r in rows]
+
+    def depth(self) -> dict[InboxStatus, int]:
+        """How many items are in each status (zero for the absent ones)."""
+        stmt = select(inbox.c.status, func.count()).group_by(inbox.c.status)
+        with self._engine.connect() as connection:
+            found = {InboxStatus(s): n for s, n in connection.execute(stmt).all()}
+        return {status: found.get(status, 0) for status in InboxStatus}
