@@ -1,0 +1,1 @@
+"""The decision pipeline (DESIGN §6): detect, enrich, decide, govern, act, learn."""
