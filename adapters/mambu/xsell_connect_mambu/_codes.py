@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, tzinfo
-from decimal import Decimal, getcontext
+from decimal import Decimal, InvalidOperation, getcontext
 from typing import Any, ClassVar, Literal
 
 from xsell_connect.mapping import CodeMap, RecordReader
@@ -186,10 +186,28 @@ class Codes:
         return ProductFamily.LOAN, CashAccountType.LOAN, product_type
 
     @classmethod
-    def direction(cls, kind: Literal["deposit", "loan"], base_type: str) -> CreditDebit | None:
-        """The direction of a (non-adjustment) type; None when no table knows it."""
+    def direction(
+        cls, kind: Literal["deposit", "loan"], base_type: str, affected: Any = None
+    ) -> CreditDebit | None:
+        """The direction of a (non-adjustment) type; None when no table knows it.
+
+        A deposit account's ``INTEREST_APPLIED`` is interest paid to the customer, unless
+        its ``affectedAmounts`` carry overdraft interest: then the customer is charged.
+        """
         table = cls.LOAN_DIRECTION if kind == "loan" else cls.DEPOSIT_DIRECTION
-        return table.get(base_type.upper())
+        direction = table.get(base_type.upper())
+        if (
+            direction is CRDT
+            and kind == "deposit"
+            and base_type.upper() == "INTEREST_APPLIED"
+            and type(affected) is dict
+            and any(_nonzero(affected.get(key)) for key in cls.OVERDRAFT_INTEREST)
+        ):
+            return DBIT
+        return direction
+
+    #: ``affectedAmounts`` members that mark a deposit's interest as charged, not paid.
+    OVERDRAFT_INTEREST = ("overdraftInterestAmount", "technicalOverdraftInterestAmount")
 
     @staticmethod
     def opposite(direction: CreditDebit) -> CreditDebit:
@@ -309,3 +327,13 @@ def extra_fields(raw: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     if type(raw) is not dict and not isinstance(raw, Mapping):
         return {}
     return {k: jsonable(raw[k]) for k in keys if raw.get(k) is not None}
+
+
+def _nonzero(value: Any) -> bool:
+    """A number other than zero (JSON number, Decimal or numeric text); False otherwise."""
+    if value is None or value == "" or isinstance(value, bool):
+        return False
+    try:
+        return Decimal(str(value)) != 0
+    except InvalidOperation:
+        return False

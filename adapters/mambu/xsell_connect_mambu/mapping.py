@@ -218,7 +218,7 @@ def _ledger_entry(
     assert amount is not None
     base = tx_type.removesuffix("_ADJUSTMENT")
     adjustment = base != tx_type
-    direction = Codes.direction(kind, base)
+    direction = Codes.direction(kind, base, raw.get("affectedAmounts"))
     inferred = direction is None
     if direction is None:
         direction = CreditDebit.DBIT if amount < 0 else CreditDebit.CRDT

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -658,3 +659,60 @@ async def test_ledger_window_bounds_are_rendered_with_the_offset_of_each_bound()
         "limit": "200",
         "detailsLevel": "FULL",
     }
+
+
+@pytest.mark.parametrize(
+    ("tx_type", "affected", "direction", "reversal", "codes"),
+    [
+        ("INTEREST_APPLIED", {"interestAmount": 1.25}, "CRDT", False, ("ACMT", "MCOP", "INTR")),
+        (
+            "INTEREST_APPLIED",
+            {"interestAmount": 0, "overdraftInterestAmount": 1.25},
+            "DBIT",
+            False,
+            ("ACMT", "MDOP", "INTR"),
+        ),
+        (
+            "INTEREST_APPLIED",
+            {"technicalOverdraftInterestAmount": "1.25"},
+            "DBIT",
+            False,
+            ("ACMT", "MDOP", "INTR"),
+        ),
+        (
+            "INTEREST_APPLIED_ADJUSTMENT",
+            {"overdraftInterestAmount": 1.25},
+            "CRDT",
+            True,
+            ("ACMT", "MDOP", "INTR"),
+        ),
+    ],
+)
+def test_overdraft_interest_on_a_deposit_account_is_a_charge(
+    tx_type: str,
+    affected: dict[str, Any],
+    direction: str,
+    reversal: bool,
+    codes: tuple[str, str, str],
+) -> None:
+    raw = json.loads(
+        json.dumps(
+            {
+                "encodedKey": "8a1",
+                "id": "77",
+                "type": tx_type,
+                "amount": 1.25,
+                "currencyCode": "EUR",
+                "creationDate": "2026-10-31T23:00:00+01:00",
+                "valueDate": "2026-10-31T23:00:00+01:00",
+                "affectedAmounts": affected,
+            }
+        ),
+        parse_float=D,
+    )
+    for record in (raw, MappingProxyType(raw)):  # the dict fast path and the reader path
+        entry = deposit_entry(record)
+        assert (entry.credit_debit, entry.reversal) == (direction, reversal)
+        assert entry.amount == D("1.25")
+        code = entry.bank_transaction_code
+        assert (code.domain, code.family, code.sub_family) == codes
