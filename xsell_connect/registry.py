@@ -29,6 +29,7 @@ __all__ = [
     "BUILTIN_ADAPTERS",
     "ENTRY_POINT_GROUP",
     "AdapterInfo",
+    "BuiltinAdapter",
     "available_adapters",
     "create_adapter",
     "get_adapter_class",
@@ -40,18 +41,24 @@ ENTRY_POINT_GROUP = "xsell_connect.adapters"
 
 
 @dataclass(frozen=True)
-class _Builtin:
+class BuiltinAdapter:
+    """A platform shipped as its own distribution, imported only when asked for."""
+
     target: str  # "module:Class"
     distribution: str
 
 
-BUILTIN_ADAPTERS: dict[str, _Builtin] = {
-    "mambu": _Builtin("xsell_connect_mambu.adapter:MambuAdapter", "xsell-connect-mambu"),
-    "temenos": _Builtin("xsell_connect_temenos.adapter:TemenosAdapter", "xsell-connect-temenos"),
-    "flexcube": _Builtin(
+BUILTIN_ADAPTERS: dict[str, BuiltinAdapter] = {
+    "mambu": BuiltinAdapter("xsell_connect_mambu.adapter:MambuAdapter", "xsell-connect-mambu"),
+    "temenos": BuiltinAdapter(
+        "xsell_connect_temenos.adapter:TemenosAdapter", "xsell-connect-temenos"
+    ),
+    "flexcube": BuiltinAdapter(
         "xsell_connect_flexcube.adapter:FlexcubeAdapter", "xsell-connect-flexcube"
     ),
-    "finacle": _Builtin("xsell_connect_finacle.adapter:FinacleAdapter", "xsell-connect-finacle"),
+    "finacle": BuiltinAdapter(
+        "xsell_connect_finacle.adapter:FinacleAdapter", "xsell-connect-finacle"
+    ),
 }
 
 _registered: dict[str, type[CoreBankingAdapter] | str] = {}

@@ -16,8 +16,11 @@ from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import ServerThread
 from xsell_connect_mocks.mambu import MambuMock
 
+from xsell_connect import registry
 from xsell_connect.cli import main
 from xsell_connect.models import CanonicalEvent, EventType
+
+ACME = registry.BuiltinAdapter("xsell_connect_acme.adapter:AcmeAdapter", "xsell-connect-acme")
 
 
 def test_adapters_json_lists_mambu_with_all_ten_capabilities() -> None:
@@ -29,9 +32,11 @@ def test_adapters_json_lists_mambu_with_all_ten_capabilities() -> None:
     assert rows["temenos"]["install_hint"] == "pip install xsell-connect-temenos"
 
 
-def test_adapters_table_names_the_install_hint() -> None:
+def test_adapters_table_names_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(registry.BUILTIN_ADAPTERS, "acme", ACME)
     result = CliRunner().invoke(main, ["adapters"])
-    assert "flexcube  not installed: pip install xsell-connect-flexcube" in result.output
+    (line,) = [line for line in result.output.splitlines() if line.startswith("acme ")]
+    assert line.split(None, 1) == ["acme", "not installed: pip install xsell-connect-acme"]
 
 
 def test_schema_write_produces_one_file_per_model(tmp_path: Path) -> None:
