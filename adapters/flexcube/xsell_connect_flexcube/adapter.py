@@ -160,8 +160,11 @@ class FlexcubeAdapter(CoreBankingAdapter):
         body = await self.client.call(_STATEMENT, "QueryAccTxnsIO", {"Acc-Txn-Query": query},
                                       kind="account", ident=account_id)  # fmt: skip
         entries = [to_ledger_entry(row, tz) for row in _rows(body, "Acc-Txn-Full")]
-        kept = tuple(e for e in entries if e.booked_at is None or (
-            (since is None or e.booked_at >= since) and (until is None or e.booked_at <= until)))  # fmt: skip
+        low, high = (
+            since or datetime.min.replace(tzinfo=UTC),
+            until or datetime.max.replace(tzinfo=UTC),
+        )
+        kept = tuple(e for e in entries if e.booked_at is None or low <= e.booked_at <= high)
         following = body.get("NEXTKEY") if body.get("MORE") == "Y" else None
         return Page(kept, PageRequest(following, page.size) if following else None)
 
@@ -197,7 +200,8 @@ class FlexcubeAdapter(CoreBankingAdapter):
     async def write_offer(self, offer: Offer, *, idempotency_key: str) -> WriteReceipt:
         return await self._create("offer", "CreateOfferFS", "Offer-Full",
                                   writeback.offer_full(offer, self.settings.tz), offer.id,
-                                  party_id=offer.party_id, idempotency_key=idempotency_key)  # fmt: skip
+                                  party_id=offer.party_id,
+                                  idempotency_key=idempotency_key)  # fmt: skip
 
     async def set_next_best_action(
         self, nba: NextBestAction, *, idempotency_key: str
@@ -218,5 +222,6 @@ class FlexcubeAdapter(CoreBankingAdapter):
         self, record: AuditRecord, *, idempotency_key: str
     ) -> WriteReceipt:
         return await self._create("audit_record", "CreateAiAuditFS", "Ai-Audit-Full",
-                                  writeback.audit_full(record, self.settings.tz), record.audit_id,
-                                  party_id=record.party_id, idempotency_key=idempotency_key)  # fmt: skip
+                                  writeback.audit_full(record, self.settings.tz),
+                                  record.audit_id, party_id=record.party_id,
+                                  idempotency_key=idempotency_key)  # fmt: skip

@@ -96,9 +96,7 @@ class FlexcubeClient:
         self.settings = settings
         self.sleep = sleep
         verify: Any = str(settings.ca_bundle) if settings.ca_bundle else True
-        self.http = httpx.AsyncClient(
-            transport=transport, timeout=settings.timeout, verify=verify
-        )
+        self.http = httpx.AsyncClient(transport=transport, timeout=settings.timeout, verify=verify)
         self._wsdl_http = httpx.Client(transport=httpx.MockTransport(_refuse))
         self._proxies: dict[str, AsyncServiceProxy] = {}
         self.zeep = zeep_settings()
@@ -107,12 +105,13 @@ class FlexcubeClient:
         """The service's operations, loading its WSDL from the local directory once."""
         found = self._proxies.get(service)
         if found is None:
-            transport = AsyncTransport(client=self.http, wsdl_client=self._wsdl_http)
+            transport = AsyncTransport(client=self.http, wsdl_client=self._wsdl_http)  # type: ignore[no-untyped-call]
             wsdl = str(self.settings.wsdl_dir / f"{service}.wsdl")
-            client = zeep.AsyncClient(wsdl, settings=self.zeep, transport=transport)
+            client = zeep.AsyncClient(wsdl, settings=self.zeep, transport=transport)  # type: ignore[no-untyped-call]
             binding = client.wsdl.bindings[f"{{{GW_NS}}}{service}SEIBinding"]
             address = f"{self.settings.gateway_url}/{service}/{service}"
-            found = self._proxies[service] = AsyncServiceProxy(client, binding, address=address)
+            found = AsyncServiceProxy(client, binding, address=address)  # type: ignore[no-untyped-call]
+            self._proxies[service] = found
         return found
 
     def header(self, service: str, operation: str, xref: str | None = None) -> dict[str, Any]:
@@ -146,8 +145,8 @@ class FlexcubeClient:
         async for attempt in build_retrying(self.settings.retry_policy(), sleep=self.sleep):
             with attempt:
                 try:
-                    reply = plain(zeep.helpers.serialize_object(
-                        await method(FCUBS_HEADER=header, FCUBS_BODY=dict(body)), dict))  # fmt: skip
+                    answer = await method(FCUBS_HEADER=header, FCUBS_BODY=dict(body))
+                    reply = plain(zeep.helpers.serialize_object(answer, dict))  # type: ignore[no-untyped-call]
                 except RetriableUpstreamError as exc:
                     exc.attempts = attempt.retry_state.attempt_number
                     raise

@@ -84,7 +84,8 @@ def to_party(raw: Mapping[str, Any], *, nba_udfs: tuple[str, ...] = ()) -> Party
     )
     preferred = _CHANNELS(udfs.get("PREF_CHANNEL"))
     lines = tuple(t for k in ("ADDRLN1", "ADDRLN2", "ADDRLN3", "ADDRLN4") if (t := r.text(k)))
-    contacts = [{"kind": kind, "value": v} for kind, key in (("EMAIL", "EMAIL"), ("MOBILE", "MOBNUM"))
+    pairs = (("EMAIL", "EMAIL"), ("MOBILE", "MOBNUM"))
+    contacts = [{"kind": kind, "value": v} for kind, key in pairs
                 if (v := personal.text(key))]  # fmt: skip
     extra: dict[str, Any] = {k: raw[k] for k in _PARTY_EXTRA if raw.get(k) is not None}
     extra["udfs"] = {k: udfs[k] for k in nba_udfs if k in udfs}

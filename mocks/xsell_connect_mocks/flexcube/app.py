@@ -21,10 +21,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from xsell_connect_mocks.framework import FaultRule, MockCore
 from xsell_connect_mocks.flexcube import operations
 from xsell_connect_mocks.flexcube.operations import Outcome
 from xsell_connect_mocks.flexcube.soap import Fields, SoapFault, fault, parse_request, reply
+from xsell_connect_mocks.framework import FaultRule, MockCore
 
 if TYPE_CHECKING:
     from xsell_connect_mocks.bank import SyntheticBank

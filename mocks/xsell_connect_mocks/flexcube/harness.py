@@ -76,8 +76,12 @@ class FlexcubeHarness(ConformanceHarness):
 
     def lose_next_response(self, kind: WriteKind) -> None:
         self.mock.faults.add(
-            FaultRule(kind=FaultKind.LOST_RESPONSE, route=self._ROUTES[kind],
-                      methods=frozenset({"POST"}), times=1)  # fmt: skip
+            FaultRule(
+                kind=FaultKind.LOST_RESPONSE,
+                route=self._ROUTES[kind],
+                methods=frozenset({"POST"}),
+                times=1,
+            )
         )
 
     async def read_next_best_action(self, party_id: str) -> str | None:

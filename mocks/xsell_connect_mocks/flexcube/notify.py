@@ -49,13 +49,17 @@ class Notifier:
 
     def new_account(self, account: AccountSpec) -> bytes:
         branch, custno = self._branch(account)
-        return self._message("NOTIF_NEW_CUST_ACC", branch,
-                             [("BRN", branch), ("ACC", account.number), ("CUSTNO", custno)])
+        return self._message(
+            "NOTIF_NEW_CUST_ACC",
+            branch,
+            [("BRN", branch), ("ACC", account.number), ("CUSTNO", custno)],
+        )
 
     def balance(self, account: AccountSpec) -> bytes:
         branch, _ = self._branch(account)
-        return self._message("NOTIF_CUST_ACC_BAL", branch,
-                             [("BRN", branch), ("ACC", account.number)])
+        return self._message(
+            "NOTIF_CUST_ACC_BAL", branch, [("BRN", branch), ("ACC", account.number)]
+        )
 
     def posting(self, posting: PostingSpec, account: AccountSpec) -> Iterator[bytes]:
         """A posting's notification, then the balance change it caused."""
@@ -66,9 +70,7 @@ class Notifier:
         yield self.balance(account)
 
 
-def publish(
-    messages: Iterable[bytes], *, url: str, queue: str, timeout: float = 10.0
-) -> int:
+def publish(messages: Iterable[bytes], *, url: str, queue: str, timeout: float = 10.0) -> int:
     """Publish ``messages`` to ``queue`` (declared durable) with confirms; returns the count.
 
     The connection is bounded: connect and blocked-connection timeouts are ``timeout``.

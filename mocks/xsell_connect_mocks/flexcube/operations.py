@@ -18,13 +18,15 @@ from typing import TYPE_CHECKING, Any
 from xsell_connect_mocks.bank.specs import Channel
 from xsell_connect_mocks.bank.timeline import bank_zone
 from xsell_connect_mocks.flexcube import render
-from xsell_connect_mocks.flexcube.soap import Fields, SoapFault, SoapRequest, record
+from xsell_connect_mocks.flexcube.soap import Fields, SoapFault, SoapRequest, Value, record
 
 if TYPE_CHECKING:
     from xsell_connect_mocks.bank import AccountSpec, CustomerSpec
     from xsell_connect_mocks.flexcube.app import FlexcubeMock
 
 __all__ = ["ALLOWED_UDFS", "Handler", "Operations", "Outcome"]
+
+_Rows = Sequence[tuple[str, Value]]
 
 ALLOWED_UDFS = frozenset({*render.NBA_UDFS, "PREF_CHANNEL",
                           *(f"MKT_CONSENT_{c.value}" for c in Channel)})  # fmt: skip
@@ -56,11 +58,19 @@ class Outcome:
     def body(self) -> Fields:
         body = list(self.records)
         if self.errors:
-            body.append(("FCUBS_ERROR_RESP",
-                         [("ERROR", [("ECODE", c), ("EDESC", t)]) for c, t in self.errors]))
+            body.append(
+                (
+                    "FCUBS_ERROR_RESP",
+                    [("ERROR", [("ECODE", c), ("EDESC", t)]) for c, t in self.errors],
+                )
+            )
         if self.warnings:
-            body.append(("FCUBS_WARNING_RESP",
-                         [("WARNING", [("WCODE", c), ("WDESC", t)]) for c, t in self.warnings]))
+            body.append(
+                (
+                    "FCUBS_WARNING_RESP",
+                    [("WARNING", [("WCODE", c), ("WDESC", t)]) for c, t in self.warnings],
+                )
+            )
         return body  # fmt: skip
 
 
@@ -81,7 +91,7 @@ def _text(block: dict[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _page(rows: Sequence[Fields], keys: Sequence[str], query: dict[str, Any]) -> Outcome:
+def _page(rows: _Rows, keys: Sequence[str], query: dict[str, Any]) -> Outcome:
     try:
         size = min(int(_text(query, "MAXROWS") or 200), 1000)
     except ValueError:
@@ -136,8 +146,8 @@ class Operations:
 
     def handler(self, service: str, soap: SoapRequest) -> Handler:
         found = self._handlers[service].get(soap.root)
-        if found is None or not soap.namespace.endswith(f":{service}") and not \
-                soap.namespace.endswith(f"/{service}"):  # fmt: skip
+        if found is None or (not soap.namespace.endswith(f":{service}") and not \
+                soap.namespace.endswith(f"/{service}")):  # fmt: skip
             raise SoapFault("S:Client", f"Cannot find dispatch method for {soap.root}")
         return found
 
@@ -173,7 +183,8 @@ class Operations:
         echo: Fields = [("Customer-IO", [("CUSTNO", custno)])]
         if self._customer(custno) is None:
             return Outcome.failure("ST-VALS-002", f"Record Not Found for Customer-{custno}", echo)
-        udfs = [u for u in io.get("UDFDETAILS", []) if isinstance(u, dict)]
+        listed = io.get("UDFDETAILS")
+        udfs = [u for u in listed if isinstance(u, dict)] if isinstance(listed, list) else []
         unknown = sorted({_text(u, "FLDNAM") for u in udfs} - ALLOWED_UDFS)
         if unknown:
             return Outcome.failure("ST-UDF-005", f"Invalid UDF field name: {unknown[0]}", echo)
@@ -196,7 +207,8 @@ class Operations:
         account = self._account(acc)
         echo: Fields = [("Cust-Account-IO", [("BRN", brn), ("ACC", acc)])]
         if account is None:
-            return Outcome.failure("ST-VALS-002", f"Record Not Found for Branch-{brn}:Account-{acc}",
+            return Outcome.failure("ST-VALS-002",
+                                   f"Record Not Found for Branch-{brn}:Account-{acc}",
                                    echo)  # fmt: skip
         customer = self.bank.customer(account.customer_index)
         product = self.bank.product(account.product_code)
@@ -211,7 +223,8 @@ class Operations:
         if account is None:
             echo: Fields = [("ACC-Balance", [("ACC_BAL", [("BRANCH_CODE", brn),
                                                           ("CUST_AC_NO", acc)])])]  # fmt: skip
-            return Outcome.failure("ST-VALS-002", f"Record Not Found for Branch-{brn}:Account-{acc}",
+            return Outcome.failure("ST-VALS-002",
+                                   f"Record Not Found for Branch-{brn}:Account-{acc}",
                                    echo)  # fmt: skip
         branch = render.BRANCH_CODES[self.bank.customer(account.customer_index).branch]
         row = render.acc_bal(account, branch, self.bank.balance(account),
@@ -250,9 +263,9 @@ class Operations:
         branch = render.BRANCH_CODES[self.bank.customer(account.customer_index).branch]
         postings = [p for p in self.bank.postings(account)
                     if low <= p.booked_at.astimezone(zone).date() <= high]  # fmt: skip
-        rows: list[Fields] = [[("Acc-Txn-Full", render.txn_row(p, account, branch, self.zone))]
-                              for p in postings]  # fmt: skip
-        return _flat(_page(rows, [p.id for p in postings], query))
+        rows: Fields = [("Acc-Txn-Full", render.txn_row(p, account, branch, self.zone))
+                        for p in postings]  # fmt: skip
+        return _page(rows, [p.id for p in postings], query)
 
     # -- XSCEngagementService -----------------------------------------------------------
 
@@ -286,25 +299,13 @@ class Operations:
 
     def query_classes(self, soap: SoapRequest) -> Outcome:
         query = record(soap.body.find(f"{{{soap.namespace}}}Acc-Class-Query"))
-        rows = [[("Acc-Class-Full", render.acc_class(p))] for p in self.bank.products]
-        return _flat(_page(rows, [p.code for p in self.bank.products], query))
+        rows: Fields = [("Acc-Class-Full", render.acc_class(p)) for p in self.bank.products]
+        return _page(rows, [p.code for p in self.bank.products], query)
 
     def query_directory(self, soap: SoapRequest) -> Outcome:
         query = record(soap.body.find(f"{{{soap.namespace}}}Cust-Dir-Query"))
         customers = list(self.bank.customers())
-        rows: list[Fields] = [[("Cust-Dir-Full", [("CUSTNO", c.number),
-                                                  ("LBRN", render.BRANCH_CODES[c.branch])])]
-                              for c in customers]  # fmt: skip
-        return _flat(_page(rows, [c.number for c in customers], query))
-
-
-def _flat(outcome: Outcome) -> Outcome:
-    """Rows were paged as one-element lists; put their elements side by side."""
-    flat: Fields = []
-    for item in outcome.records:
-        if isinstance(item, list):
-            flat.extend(item)
-        else:
-            flat.append(item)
-    outcome.records = flat
-    return outcome
+        rows: Fields = [("Cust-Dir-Full", [("CUSTNO", c.number),
+                                           ("LBRN", render.BRANCH_CODES[c.branch])])
+                        for c in customers]  # fmt: skip
+        return _page(rows, [c.number for c in customers], query)

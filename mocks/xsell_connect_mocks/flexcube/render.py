@@ -26,9 +26,9 @@ __all__ = [
     "ACCOUNT_TYPES",
     "BRANCH_CODES",
     "NBA_UDFS",
-    "account_full",
     "acc_bal",
     "acc_class",
+    "account_full",
     "customer_full",
     "stamp",
     "txn_row",
@@ -80,7 +80,8 @@ def customer_full(
     personal: Fields = [("FSTNAME", c.first_name), ("MIDNAME", c.middle_name or None),
                         ("LSTNAME", c.last_name),
                         ("DOB", c.birth_date.isoformat() if c.birth_date else None),
-                        ("SEX", c.gender[:1]), ("EMAIL", c.email), ("MOBNUM", c.mobile)]  # fmt: skip
+                        ("SEX", c.gender[:1]), ("EMAIL", c.email),
+                        ("MOBNUM", c.mobile)]  # fmt: skip
     head: Fields = [("CUSTNO", c.number), ("CTYPE", "I" if person else "C"), ("NAME", name)]
     if not modern:
         head = [head[2], head[0], head[1]]

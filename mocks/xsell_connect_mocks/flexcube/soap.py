@@ -76,8 +76,15 @@ def parse_request(data: bytes) -> SoapRequest:
     qname = etree.QName(root)
     ns = qname.namespace or ""
     header_el = root.find(f"{{{ns}}}FCUBS_HEADER")
-    header = {} if header_el is None else {etree.QName(c).localname: (c.text or "") for c in header_el
-                                           if isinstance(c.tag, str) and len(c) == 0}
+    header = (
+        {}
+        if header_el is None
+        else {
+            etree.QName(c).localname: (c.text or "")
+            for c in header_el
+            if isinstance(c.tag, str) and len(c) == 0
+        }
+    )
     xref = ""
     if header_el is not None:
         for param in header_el.iterfind(f"{{{ns}}}ADDL/{{{ns}}}PARAM"):
