@@ -40,7 +40,8 @@ async def test_old_xsd_client_reads_both_reply_styles_alike(modern: bool) -> Non
     customer = bank.customer(1)
     assert (party.given_name, party.family_name) == (customer.first_name, customer.last_name)
     assert party.birth_date == customer.birth_date
-    assert party.branch is not None and len(party.branch) == 3
+    assert party.branch is not None
+    assert len(party.branch) == 3
     assert party.customer_since == customer.customer_since
 
 
@@ -52,7 +53,8 @@ async def test_modify_customer_sends_empty_header_fields_and_skips_untouched_blo
     (entry,) = mock.journal.entries(operation="ModifyCustomerIO")
     body = entry.body.decode()
     assert "<ns0:MSGID></ns0:MSGID>" in body or "<ns0:MSGID/>" in body
-    assert "Custgrp" not in body and "Bic" not in body
+    assert "Custgrp" not in body
+    assert "Bic" not in body
     assert "<ns0:NAME>XREF</ns0:NAME><ns0:VALUE>evt-1:nba</ns0:VALUE>" in body
     assert receipt.reference == "100000002"
     assert mock.store.get("customers", "100000002") == {
