@@ -1,0 +1,207 @@
+"""The wire: zeep over an injectable httpx transport, FCUBS_HEADER, MSGSTAT and errors.
+
+zeep reads with ``strict=False`` and ``xsd_ignore_sequence_order=True`` (real 12.x replies
+add and reorder elements) and refuses DTDs, entities and external references. Each service's
+WSDL is loaded from a local file with a WSDL client whose transport refuses every request,
+so nothing is fetched over the network, ever. Replies become plain dicts (dates as
+``yyyy-mm-dd`` text; 12.x-only elements such as CIFCREATIONDT merged in as text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import httpx
+import zeep
+import zeep.exceptions
+import zeep.helpers
+from lxml import etree
+from zeep.proxy import AsyncServiceProxy
+from zeep.transports import AsyncTransport
+
+from xsell_connect.errors import (
+    AuthenticationError,
+    ConflictError,
+    FatalUpstreamError,
+    NotFoundError,
+    RateLimitedError,
+    RequestRejectedError,
+    RetriableUpstreamError,
+    UpstreamError,
+    UpstreamUnavailableError,
+    VendorError,
+)
+from xsell_connect.http import error_for_exception
+from xsell_connect.http.retry import build_retrying
+
+from .settings import FlexcubeSettings
+
+__all__ = ["DUPLICATE", "NOT_FOUND", "FlexcubeClient", "plain", "zeep_settings"]
+
+logger = logging.getLogger("xsell_connect_flexcube")
+GW_NS = "http://types.ws.gw.fcubs.ofss.com"
+NOT_FOUND = "ST-VALS-002"
+DUPLICATE = "XSC-DUP-001"
+_AUTH_CODES = ("GW-AUTH-",)
+_MODULES = {"FCUBSCustomerService": "ST", "FCUBSAccService": "CA"}
+
+
+def zeep_settings() -> zeep.Settings:
+    """The reading and hardening settings (reference flexcube.md §1)."""
+    return zeep.Settings(
+        strict=False,
+        xsd_ignore_sequence_order=True,
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+        xml_huge_tree=False,
+    )
+
+
+def _refuse(request: httpx.Request) -> httpx.Response:
+    raise FatalUpstreamError(f"refusing to fetch {request.url} while loading a WSDL")
+
+
+def plain(value: Any) -> Any:
+    """A zeep result as JSON-like data: dicts, lists, text, Decimal, int."""
+    if isinstance(value, dict):
+        out = {k: plain(v) for k, v in value.items() if k != "_raw_elements"}
+        for element in value.get("_raw_elements") or ():
+            if isinstance(element, etree._Element) and len(element) == 0:
+                out.setdefault(etree.QName(element).localname, element.text)
+        return out
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class FlexcubeClient:
+    """Calls gateway operations and returns ``FCUBS_BODY`` as a dict, or raises the tree."""
+
+    def __init__(
+        self,
+        settings: FlexcubeSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.sleep = sleep
+        verify: Any = str(settings.ca_bundle) if settings.ca_bundle else True
+        self.http = httpx.AsyncClient(transport=transport, timeout=settings.timeout, verify=verify)
+        self._wsdl_http = httpx.Client(transport=httpx.MockTransport(_refuse))
+        self._proxies: dict[str, AsyncServiceProxy] = {}
+        self.zeep = zeep_settings()
+
+    def proxy(self, service: str) -> AsyncServiceProxy:
+        """The service's operations, loading its WSDL from the local directory once."""
+        found = self._proxies.get(service)
+        if found is None:
+            transport = AsyncTransport(client=self.http, wsdl_client=self._wsdl_http)  # type: ignore[no-untyped-call]
+            wsdl = str(self.settings.wsdl_dir / f"{service}.wsdl")
+            client = zeep.AsyncClient(wsdl, settings=self.zeep, transport=transport)  # type: ignore[no-untyped-call]
+            binding = client.wsdl.bindings[f"{{{GW_NS}}}{service}SEIBinding"]
+            address = f"{self.settings.gateway_url}/{service}/{service}"
+            found = AsyncServiceProxy(client, binding, address=address)  # type: ignore[no-untyped-call]
+            self._proxies[service] = found
+        return found
+
+    def header(self, service: str, operation: str, xref: str | None = None) -> dict[str, Any]:
+        """FCUBS_HEADER in order; the older XSD requires MSGID, CORRELID, MODULEID,
+        SOURCE_OPERATION and SOURCE_USERID, so they are sent, empty when there is no value."""
+        s = self.settings
+        header: dict[str, Any] = {
+            "SOURCE": s.source, "UBSCOMP": "FCUBS", "MSGID": "", "CORRELID": "",
+            "USERID": s.userid, "BRANCH": s.branch, "MODULEID": _MODULES.get(service, ""),
+            "SERVICE": service, "OPERATION": operation, "SOURCE_OPERATION": operation,
+            "SOURCE_USERID": s.userid,
+        }  # fmt: skip
+        if xref:
+            header["ADDL"] = {"PARAM": [{"NAME": "XREF", "VALUE": xref}]}
+        return header
+
+    async def call(
+        self,
+        service: str,
+        wsdl_operation: str,
+        body: Mapping[str, Any],
+        *,
+        kind: str,
+        ident: str,
+        xref: str | None = None,
+    ) -> dict[str, Any]:
+        """One operation, retried on retriable errors; returns the reply's FCUBS_BODY."""
+        operation = wsdl_operation.removesuffix("IO").removesuffix("FS")
+        header = self.header(service, operation, xref)
+        method = getattr(self.proxy(service), wsdl_operation)
+        async for attempt in build_retrying(self.settings.retry_policy(), sleep=self.sleep):
+            with attempt:
+                try:
+                    answer = await method(FCUBS_HEADER=header, FCUBS_BODY=dict(body))
+                    reply = plain(zeep.helpers.serialize_object(answer, dict))  # type: ignore[no-untyped-call]
+                except RetriableUpstreamError as exc:
+                    exc.attempts = attempt.retry_state.attempt_number
+                    raise
+                except UpstreamError:
+                    raise
+                except Exception as exc:
+                    raise _translate(exc, wsdl_operation) from exc
+        return _outcome(reply, wsdl_operation, kind=kind, ident=ident)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        self._wsdl_http.close()
+
+
+def _translate(exc: Exception, operation: str) -> Exception:
+    where = f"flexcube {operation}"
+    if isinstance(exc, zeep.exceptions.Fault):
+        cls = UpstreamUnavailableError if "Server" in str(exc.code) else RequestRejectedError
+        return cls(f"{where}: SOAP Fault {exc.code}: {exc.message}")
+    if isinstance(exc, zeep.exceptions.TransportError):
+        status = exc.status_code
+        if status == 429:
+            return RateLimitedError(f"{where}: HTTP 429")
+        if status >= 500:
+            return UpstreamUnavailableError(f"{where}: HTTP {status}")
+        return RequestRejectedError(f"{where}: HTTP {status}")
+    if isinstance(exc, zeep.exceptions.DTDForbidden | zeep.exceptions.EntitiesForbidden):
+        return FatalUpstreamError(f"{where}: reply refused, it declares a DTD or entities ({exc})")
+    if isinstance(exc, zeep.exceptions.ExternalReferenceForbidden):
+        return FatalUpstreamError(f"{where}: reply refused, external reference ({exc})")
+    if isinstance(exc, zeep.exceptions.XMLSyntaxError):
+        return UpstreamUnavailableError(f"{where}: reply is not well-formed XML ({exc.message})")
+    mapped = error_for_exception(exc, platform="flexcube", operation=operation)
+    if mapped is not None:
+        return mapped
+    return FatalUpstreamError(f"{where}: {type(exc).__name__}: {exc}")
+
+
+def _outcome(reply: dict[str, Any], operation: str, *, kind: str, ident: str) -> dict[str, Any]:
+    header = reply.get("FCUBS_HEADER") or {}
+    body: dict[str, Any] = reply.get("FCUBS_BODY") or {}
+    errors = tuple(
+        VendorError(code=str(e.get("ECODE") or ""), reason=str(e.get("EDESC") or ""))
+        for block in body.get("FCUBS_ERROR_RESP") or ()
+        for e in (block.get("ERROR") or ())
+    )
+    status = str(header.get("MSGSTAT") or ("FAILURE" if errors else "SUCCESS"))
+    if status != "FAILURE":
+        return body
+    codes = [e.code for e in errors]
+    if NOT_FOUND in codes:
+        raise NotFoundError(kind, ident)
+    message = f"flexcube {operation} failed: {', '.join(codes) or 'no error code'}"
+    if any(code.startswith(_AUTH_CODES) for code in codes):
+        raise AuthenticationError(message, vendor_errors=errors)
+    if DUPLICATE in codes:
+        raise ConflictError(message, vendor_errors=errors)
+    raise RequestRejectedError(message, vendor_errors=errors)
