@@ -44,6 +44,7 @@ def pick_account(bank: SyntheticBank, since: datetime, until: datetime) -> Accou
 #: Platform -> "module:Class" of its harness, imported on demand (as the mock registry does).
 HARNESSES: dict[str, str] = {
     "mambu": "xsell_connect_mocks.mambu.harness:MambuHarness",
+    "temenos": "xsell_connect_mocks.temenos.harness:TemenosHarness",
 }
 
 

@@ -17,6 +17,7 @@ __all__ = ["MOCKS", "available_mocks", "create_mock"]
 
 MOCKS: dict[str, str] = {
     "mambu": "xsell_connect_mocks.mambu:MambuMock",
+    "temenos": "xsell_connect_mocks.temenos:TemenosMock",
 }
 
 

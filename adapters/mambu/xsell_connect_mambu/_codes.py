@@ -186,8 +186,16 @@ class Codes:
         return ProductFamily.LOAN, CashAccountType.LOAN, product_type
 
     @classmethod
-    def direction(cls, kind: Literal["deposit", "loan"], base_type: str) -> CreditDebit | None:
-        """The direction of a (non-adjustment) type; None when no table knows it."""
+    def direction(
+        cls, kind: Literal["deposit", "loan"], base_type: str, overdraft_interest: bool = False
+    ) -> CreditDebit | None:
+        """The direction of a (non-adjustment) type; None when no table knows it.
+
+        Deposit ``INTEREST_APPLIED`` is a debit when ``affectedAmounts.overdraftInterestAmount``
+        carries it (overdraft interest; ``overdraft_interest``).
+        """
+        if overdraft_interest and kind == "deposit" and base_type.upper() == "INTEREST_APPLIED":
+            return DBIT
         table = cls.LOAN_DIRECTION if kind == "loan" else cls.DEPOSIT_DIRECTION
         return table.get(base_type.upper())
 

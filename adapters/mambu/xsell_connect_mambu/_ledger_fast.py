@@ -71,7 +71,8 @@ def ledger_entry_fast(
     amount = trim(amount)
     base = tx_type.removesuffix("_ADJUSTMENT")
     adjustment = base != tx_type
-    direction = Codes.direction(kind, base)
+    overdraft = _sub(get("affectedAmounts")).get("overdraftInterestAmount")
+    direction = Codes.direction(kind, base, bool(overdraft))
     inferred = direction is None
     if direction is None:
         direction = CreditDebit.DBIT if amount < 0 else CreditDebit.CRDT

@@ -218,7 +218,8 @@ def _ledger_entry(
     assert amount is not None
     base = tx_type.removesuffix("_ADJUSTMENT")
     adjustment = base != tx_type
-    direction = Codes.direction(kind, base)
+    overdraft = read_amount(r.obj("affectedAmounts"), "overdraftInterestAmount")
+    direction = Codes.direction(kind, base, bool(overdraft))
     inferred = direction is None
     if direction is None:
         direction = CreditDebit.DBIT if amount < 0 else CreditDebit.CRDT
