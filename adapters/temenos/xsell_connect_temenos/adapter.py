@@ -214,9 +214,7 @@ class TemenosAdapter(CoreBankingAdapter):
     ) -> WriteReceipt:
         """A contact-history row whose first note carries the key's reference."""
         reference = writeback.write_reference(idempotency_key)
-        body = writeback.audit_body(
-            record, reference, self.conventions, self.settings.company_id
-        )
+        body = writeback.audit_body(record, reference, self.conventions, self.settings.company_id)
         made = await self._create(
             "audit_record", "contact_history", "party/customers/contactHistory", body,
             record.party_id, reference,
@@ -270,7 +268,9 @@ class TemenosAdapter(CoreBankingAdapter):
         return None
 
     def _receipt(self, kind: Any, party_id: str, reference: str, key: str) -> WriteReceipt:
-        return WriteReceipt(operation=kind, party_id=party_id, reference=reference, idempotency_key=key)
+        return WriteReceipt(
+            operation=kind, party_id=party_id, reference=reference, idempotency_key=key
+        )
 
     async def set_next_best_action(
         self, nba: NextBestAction, *, idempotency_key: str

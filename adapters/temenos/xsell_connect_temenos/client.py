@@ -79,14 +79,18 @@ def _error_from(payload: Mapping[str, Any], status: int) -> XsellError | None:
     kind = str(error.get("type") or "").upper()
     details = [d for d in error.get("errorDetails") or () if isinstance(d, dict)]
     vendor = tuple(
-        VendorError(str(d.get("code") or ""), str(d.get("message") or ""), str(d.get("fieldName") or ""))
+        VendorError(
+            str(d.get("code") or ""), str(d.get("message") or ""), str(d.get("fieldName") or "")
+        )
         for d in details
     ) or (VendorError(str(error.get("code") or ""), str(error.get("message") or "")),)
     text = "; ".join(f"{v.code} {v.reason}".strip() for v in vendor)
     override = payload.get("override")
-    overrides = tuple(
-        o for o in (override or {}).get("overrideDetails") or () if isinstance(o, dict)
-    ) if isinstance(override, dict) else ()
+    overrides = (
+        tuple(o for o in (override or {}).get("overrideDetails") or () if isinstance(o, dict))
+        if isinstance(override, dict)
+        else ()
+    )
     if overrides and not details:
         return OverrideRequiredError(
             f"temenos: write needs {len(overrides)} override(s) accepted", overrides=overrides
@@ -99,7 +103,9 @@ def _error_from(payload: Mapping[str, Any], status: int) -> XsellError | None:
         return ConflictError(f"temenos: version conflict ({text})", vendor_errors=vendor)
     if kind == "SYSTEM" or status >= 500:
         return UpstreamUnavailableError(f"temenos: system error ({text})", vendor_errors=vendor)
-    return RequestRejectedError(f"temenos: {kind.lower() or 'business'} error ({text})", vendor_errors=vendor)
+    return RequestRejectedError(
+        f"temenos: {kind.lower() or 'business'} error ({text})", vendor_errors=vendor
+    )
 
 
 class TransactPaginator(Paginator):
@@ -254,7 +260,9 @@ class TemenosClient:
     @staticmethod
     def _body(payload: Any, response: httpx.Response) -> Any:
         if not isinstance(payload, dict) or "header" not in payload:
-            raise MappingError("answer is not a {header, body} envelope", raw=payload, platform=PLATFORM)
+            raise MappingError(
+                "answer is not a {header, body} envelope", raw=payload, platform=PLATFORM
+            )
         header = payload["header"]
         if isinstance(header, dict) and str(header.get("status", "")).lower() == "failed":
             raise _error_from(payload, response.status_code) or RequestRejectedError(

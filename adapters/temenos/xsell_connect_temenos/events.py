@@ -29,8 +29,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from xsell_connect.errors import MalformedEventError
-from xsell_connect.models import BankTransactionCode, CanonicalEvent, CreditDebit, EventType
-from xsell_connect.models import LedgerEntry
+from xsell_connect.models import (
+    BankTransactionCode,
+    CanonicalEvent,
+    CreditDebit,
+    EventType,
+    LedgerEntry,
+)
 
 __all__ = ["parse_cloudevents", "parse_message", "parse_webhook"]
 
@@ -156,7 +161,9 @@ class _Ctx:
     def hint(
         self, kind: EventType, data: Mapping[str, Any], party: str | None, name: str
     ) -> CanonicalEvent:
-        hints = {k: v for k, v in data.items() if isinstance(v, (str, int, bool)) and k in _HINTS}
+        hints: dict[str, Any] = {
+            k: v for k, v in data.items() if isinstance(v, (str, int, bool)) and k in _HINTS
+        }
         hints |= {"party_id": party, "account_id": _text(data, "accountId"), "source_event": name}
         return CanonicalEvent.wrap(
             type=kind, platform=PLATFORM, source=self.source, key=f"ce:{self.ce_id}",
@@ -214,7 +221,9 @@ def _time(value: Any, raw: bytes, attribute: str) -> datetime | None:
     if value is None:
         return None
     try:
-        stamp = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+        stamp = (
+            datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
+        )
     except ValueError:
         stamp = None
     if stamp is None or stamp.tzinfo is None:
@@ -225,7 +234,9 @@ def _time(value: Any, raw: bytes, attribute: str) -> datetime | None:
 def _narrative(d: Mapping[str, Any]) -> str | None:
     items = d.get("narratives")
     if isinstance(items, list):
-        texts = [str(n.get("narrative")) for n in items if isinstance(n, dict) and n.get("narrative")]
+        texts = [
+            str(n.get("narrative")) for n in items if isinstance(n, dict) and n.get("narrative")
+        ]
         return " ".join(texts) or None
     return None
 

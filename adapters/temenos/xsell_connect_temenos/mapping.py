@@ -22,6 +22,7 @@ from xsell_connect.models import (
     Account,
     AccountHolder,
     AccountStatus,
+    AmountBounds,
     Balance,
     BalanceType,
     BankTransactionCode,
@@ -38,7 +39,6 @@ from xsell_connect.models import (
     Product,
     ProductFamily,
     RateBounds,
-    AmountBounds,
     TermBounds,
 )
 
@@ -157,7 +157,8 @@ def to_party(
         "relationship_manager": r.text("accountOfficerId"),
         "nationality": country_code(r.text("nationalityId")),
         "residency": country_code(r.text("residenceId")),
-        "language": _LANGUAGES.get(language or "") or (language if language and len(language) == 2 else None),
+        "language": _LANGUAGES.get(language or "")
+        or (language if language and len(language) == 2 else None),
         "addresses": _addresses(r),
         "contacts": _contacts(r),
         "extra": _extra(raw, _EXTRA_PARTY),
@@ -205,7 +206,9 @@ def to_account(raw: Any, party_id: str, *, platform: str = PLATFORM) -> Account:
     locked = r.number("lockedAmount")
     if locked:
         balances.append(
-            Balance(type=BalanceType.INFO, type_raw="lockedAmount", amount=locked, currency=currency)
+            Balance(
+                type=BalanceType.INFO, type_raw="lockedAmount", amount=locked, currency=currency
+            )
         )
     status, status_raw = r.code("status", _ARRANGEMENT_STATUS)
     if status_raw is None:

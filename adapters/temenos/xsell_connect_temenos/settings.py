@@ -75,9 +75,7 @@ class TemenosConventions:
     contact_staff: str = "XSELL.API"
     audit_prefix: str = "AI_Interaction_Audit/v1"
     organisation_sectors: frozenset[str] = field(default_factory=lambda: frozenset({"2001"}))
-    accepted_override_types: frozenset[str] = field(
-        default_factory=lambda: frozenset({"Warning"})
-    )
+    accepted_override_types: frozenset[str] = field(default_factory=lambda: frozenset({"Warning"}))
 
 
 class TemenosSettings(BaseSettings):
@@ -199,7 +197,8 @@ class TemenosSettings(BaseSettings):
     def auth(self) -> httpx.Auth:
         if self.api_key is not None:
             return ApiKeyAuth(self.api_key, header=self.api_key_header)
-        assert self.username is not None and self.password is not None  # _check_auth
+        assert self.username is not None  # _check_auth
+        assert self.password is not None
         return BasicAuth(self.username, self.password)
 
     def timeouts(self) -> Timeouts:

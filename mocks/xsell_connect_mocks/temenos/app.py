@@ -18,7 +18,8 @@ from xsell_connect_mocks.framework.journal import CONTROL_PREFIX
 from xsell_connect_mocks.temenos import render
 from xsell_connect_mocks.temenos.eligibility import eligible
 from xsell_connect_mocks.temenos.envelope import Snapshots, failed, ok, page
-from xsell_connect_mocks.temenos.outbound import EventSinks, control_routes as event_routes
+from xsell_connect_mocks.temenos.outbound import EventSinks
+from xsell_connect_mocks.temenos.outbound import control_routes as event_routes
 from xsell_connect_mocks.temenos.writes import WriteRoutes
 
 __all__ = ["TemenosMock"]
@@ -99,17 +100,27 @@ class TemenosMock(MockCore):
         return [
             Route(f"{V_CUSTOMERS}/party/customers", self.list_customers, methods=["GET"]),
             Route(f"{V_CUSTOMERS}/party/customers/{{cid}}", self.get_customer, methods=["GET"]),
-            Route(f"{V_HOLDINGS}/holdings/customers/{{cid}}/accounts", self.customer_accounts,
-                  methods=["GET"]),  # fmt: skip
+            Route(
+                f"{V_HOLDINGS}/holdings/customers/{{cid}}/accounts",
+                self.customer_accounts,
+                methods=["GET"],
+            ),
             Route(f"{V_ACCOUNTS}/holdings/accounts/{{aid}}", self.get_account, methods=["GET"]),
-            Route(f"{V_ACCOUNTS}/holdings/accounts/{{aid}}/transactions", self.account_txns,
-                  methods=["GET"]),  # fmt: skip
+            Route(
+                f"{V_ACCOUNTS}/holdings/accounts/{{aid}}/transactions",
+                self.account_txns,
+                methods=["GET"],
+            ),
             Route(f"{V_TXNS}/holdings/transactions", self.transactions, methods=["GET"]),
-            Route(f"{V_ARR}/holdings/accounts/{{aid}}/statements", self.statements,
-                  methods=["GET"]),  # fmt: skip
+            Route(
+                f"{V_ARR}/holdings/accounts/{{aid}}/statements", self.statements, methods=["GET"]
+            ),
             Route(f"{V_PROD}/product/productDetails/products", self.products, methods=["GET"]),
-            Route(f"{V_PROD}/product/customers/{{cid}}/eligibleProducts", self.eligible,
-                  methods=["GET"]),  # fmt: skip
+            Route(
+                f"{V_PROD}/product/customers/{{cid}}/eligibleProducts",
+                self.eligible,
+                methods=["GET"],
+            ),
             *self.writes.routes(),
         ]
 

@@ -48,7 +48,9 @@ class TemenosHarness(ConformanceHarness):
         async def no_wait(_: float) -> None:
             return None
 
-        return TemenosAdapter.from_settings(settings, transport=self.mock.transport(), sleep=no_wait)
+        return TemenosAdapter.from_settings(
+            settings, transport=self.mock.transport(), sleep=no_wait
+        )
 
     def facts(self) -> BankFacts:
         return self._facts
@@ -59,9 +61,10 @@ class TemenosHarness(ConformanceHarness):
         account = pick_account(self.bank, since, until)
         customer = self.bank.customer(account.customer_index)
         # Transact filters on business days in the bank's zone (the adapter's README).
-        first, last = since.astimezone(account_zone(self)).date(), until.astimezone(
-            account_zone(self)
-        ).date()
+        first, last = (
+            since.astimezone(account_zone(self)).date(),
+            until.astimezone(account_zone(self)).date(),
+        )
         postings = [p for p in self.bank.postings(account) if first <= p.booked_at.date() <= last]
         events = posting_events(postings[-1], account, customer)
         opened = account_created(account, customer, self.bank.product(account.product_code).name)

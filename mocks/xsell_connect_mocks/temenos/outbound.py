@@ -126,8 +126,11 @@ class EventSinks:
         if self.webhook_url:
             with httpx.Client(timeout=10) as client:
                 for event in batch:
-                    client.post(self.webhook_url, content=json.dumps(event),
-                                headers={"content-type": "application/cloudevents+json"})  # fmt: skip
+                    client.post(
+                        self.webhook_url,
+                        content=json.dumps(event),
+                        headers={"content-type": "application/cloudevents+json"},
+                    )
         return len(batch)
 
     def customer_updated(self, number: str, version: int) -> None:

@@ -24,8 +24,8 @@ __all__ = [
     "entry_row",
     "product_id",
     "product_record",
-    "signed_balance",
     "signed_amount",
+    "signed_balance",
     "statement_row",
     "txn_code",
 ]

@@ -91,8 +91,9 @@ class WriteRoutes:
         record = {key: ident, **body}
         self.mock.store.put(collection, ident, record)
         request.state.created = (f"{kind}:{ident}",)
-        return ok(record, header={"id": ident, "transactionStatus": "Live",
-                                  "uniqueIdentifier": ident, "audit": {"versionNumber": "1"}})  # fmt: skip
+        header = {"id": ident, "transactionStatus": "Live", "uniqueIdentifier": ident,
+                  "audit": {"versionNumber": "1"}}  # fmt: skip
+        return ok(record, header=header)
 
     def _customer_error(self, body: dict[str, Any]) -> Response | None:
         if self.mock.customer(str(body.get("customerId") or "")) is None:
@@ -198,8 +199,8 @@ class WriteRoutes:
                 version += 1  # another user committed in between
                 self.mock.store.put("customers", cid, {"record": record, "version": version})
             if sent != str(version):
-                return write_failed([_detail("versionNumber", "EB-RECORD.CHANGED",
-                                             f"RECORD CHANGED, CURRENT VERSION {version}")])  # fmt: skip
+                message = f"RECORD CHANGED, CURRENT VERSION {version}"
+                return write_failed([_detail("versionNumber", "EB-RECORD.CHANGED", message)])
             if request.query_params.get("validate_only", "").lower() == "true":
                 request.state.changed = False
                 return ok(body, header={"id": cid, "transactionStatus": "Validated"})
