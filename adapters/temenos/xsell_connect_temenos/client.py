@@ -97,8 +97,8 @@ def _error_from(payload: Mapping[str, Any], status: int) -> XsellError | None:
         )
     if any(v.reason.strip().upper() in EMPTY_MESSAGES for v in vendor):
         return NoRecordsFound(f"temenos: {text}", vendor_errors=vendor)
-    if status == 404:
-        return None  # the status fallback: NotFoundError naming the path
+    if status in (401, 403, 404):
+        return None  # the status fallback: AuthenticationError, NotFoundError
     if any(v.code in VERSION_CONFLICT_CODES for v in vendor) or status == 409:
         return ConflictError(f"temenos: version conflict ({text})", vendor_errors=vendor)
     if kind == "SYSTEM" or status >= 500:
