@@ -25,6 +25,7 @@ __all__ = ["PLATFORMS", "main", "measure"]
 #: Platform -> module with ``TARGET`` and ``prepare(entries) -> (path, floor)``.
 PLATFORMS: dict[str, str] = {
     "mambu": "bench.normalize.mambu",
+    "temenos": "bench.normalize.temenos",
 }
 
 

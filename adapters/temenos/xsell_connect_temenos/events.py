@@ -212,7 +212,7 @@ def _day(
     try:
         if not _DAY.match(value):
             raise ValueError(value)
-        return datetime.strptime(value, "%Y%m%d").date()
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))  # strptime is 10x slower
     except ValueError:
         raise _bad(f"{key} is not a YYYYMMDD date: {value!r}", raw, path + key) from None
 
