@@ -26,6 +26,7 @@ __all__ = ["PLATFORMS", "main", "measure"]
 PLATFORMS: dict[str, str] = {
     "mambu": "bench.normalize.mambu",
     "flexcube": "bench.normalize.flexcube",
+    "temenos": "bench.normalize.temenos",
 }
 
 

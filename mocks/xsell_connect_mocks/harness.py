@@ -45,6 +45,7 @@ def pick_account(bank: SyntheticBank, since: datetime, until: datetime) -> Accou
 HARNESSES: dict[str, str] = {
     "mambu": "xsell_connect_mocks.mambu.harness:MambuHarness",
     "flexcube": "xsell_connect_mocks.flexcube.harness:FlexcubeHarness",
+    "temenos": "xsell_connect_mocks.temenos.harness:TemenosHarness",
 }
 
 

@@ -18,6 +18,7 @@ __all__ = ["MOCKS", "available_mocks", "create_mock"]
 MOCKS: dict[str, str] = {
     "mambu": "xsell_connect_mocks.mambu:MambuMock",
     "flexcube": "xsell_connect_mocks.flexcube:FlexcubeMock",
+    "temenos": "xsell_connect_mocks.temenos:TemenosMock",
 }
 
 

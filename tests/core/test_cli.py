@@ -23,13 +23,16 @@ from xsell_connect.models import CanonicalEvent, EventType
 ACME = registry.BuiltinAdapter("xsell_connect_acme.adapter:AcmeAdapter", "xsell-connect-acme")
 
 
-def test_adapters_json_lists_mambu_with_all_ten_capabilities() -> None:
+def test_adapters_json_lists_mambu_with_all_ten_capabilities(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(registry.BUILTIN_ADAPTERS, "acme", ACME)
     result = CliRunner().invoke(main, ["adapters", "--json"])
     assert result.exit_code == 0
     rows = {row["name"]: row for row in json.loads(result.output)}
     assert len(rows["mambu"]["capabilities"]) == 10
-    assert rows["temenos"]["installed"] is False
-    assert rows["temenos"]["install_hint"] == "pip install xsell-connect-temenos"
+    assert rows["acme"]["installed"] is False
+    assert rows["acme"]["install_hint"] == "pip install xsell-connect-acme"
 
 
 def test_adapters_table_names_the_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
