@@ -1,0 +1,1 @@
+"""xsell-connect adapter for Infosys Finacle."""
