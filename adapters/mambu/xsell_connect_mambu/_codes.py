@@ -192,6 +192,17 @@ class Codes:
         return table.get(base_type.upper())
 
     @staticmethod
+    def overdraft_interest(kind: str, base_type: str, affected: object) -> bool:
+        """Deposit ``INTEREST_APPLIED`` carried by ``overdraftInterestAmount`` is a debit."""
+        if kind != "deposit" or base_type.upper() != "INTEREST_APPLIED":
+            return False
+        value = affected.get("overdraftInterestAmount") if isinstance(affected, dict) else None
+        try:
+            return value is not None and Decimal(str(value)) != 0
+        except ArithmeticError:
+            return False
+
+    @staticmethod
     def opposite(direction: CreditDebit) -> CreditDebit:
         return CRDT if direction is DBIT else DBIT
 

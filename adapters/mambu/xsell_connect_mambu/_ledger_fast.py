@@ -72,6 +72,8 @@ def ledger_entry_fast(
     base = tx_type.removesuffix("_ADJUSTMENT")
     adjustment = base != tx_type
     direction = Codes.direction(kind, base)
+    if Codes.overdraft_interest(kind, base, get("affectedAmounts")):
+        direction = CreditDebit.DBIT
     inferred = direction is None
     if direction is None:
         direction = CreditDebit.DBIT if amount < 0 else CreditDebit.CRDT

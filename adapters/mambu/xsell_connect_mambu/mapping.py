@@ -219,6 +219,8 @@ def _ledger_entry(
     base = tx_type.removesuffix("_ADJUSTMENT")
     adjustment = base != tx_type
     direction = Codes.direction(kind, base)
+    if Codes.overdraft_interest(kind, base, r.raw.get("affectedAmounts")):
+        direction = CreditDebit.DBIT
     inferred = direction is None
     if direction is None:
         direction = CreditDebit.DBIT if amount < 0 else CreditDebit.CRDT
