@@ -117,8 +117,9 @@ class FinacleAdapter(CoreBankingAdapter):
             writeback.script_body(writeback.LIST_SCRIPT, params),
             operation="list_parties",
         )
-        writeback.script_outcome(reply, writeback.LIST_SCRIPT, party_id="",
-                                 not_found_codes=frozenset())  # fmt: skip
+        writeback.script_outcome(
+            reply, writeback.LIST_SCRIPT, party_id="", not_found_codes=frozenset()
+        )
         ids, more = writeback.listed_ids(reply)
         parties = tuple([await self.get_party(cust) for cust in ids])
         return Page(parties, PageRequest(str(number + 1), page.size) if more else None)
@@ -127,8 +128,9 @@ class FinacleAdapter(CoreBankingAdapter):
         """``RetCustAcctInq``, then ``BalInq`` for each account (an unknown CIF is NotFound)."""
         reply = await self.client.call(
             "RetCustAcctInq",
-            lambda body: fill(body, "RetCustAcctInqRequest/RetCustAcctInqRq",
-                              [("CustId", party_id)]),  # fmt: skip
+            lambda body: fill(
+                body, "RetCustAcctInqRequest/RetCustAcctInqRq", [("CustId", party_id)]
+            ),
             operation="list_accounts",
             not_found=self._party_codes,
             ident=party_id,
@@ -174,12 +176,17 @@ class FinacleAdapter(CoreBankingAdapter):
             fill(request, "lastNTransactions").text = str(rows)
 
         reply = await self.client.call(
-            _LAST_N, body, operation="list_ledger_entries",
-            not_found=self._account_codes, ident=ref.acid,
-        )  # fmt: skip
-        statement = record(reply.business(f"{_LAST_N}Response/PaginatedAccountStatement")
-                           if reply.business(f"{_LAST_N}Response/PaginatedAccountStatement")
-                           is not None else reply.body)  # fmt: skip
+            _LAST_N,
+            body,
+            operation="list_ledger_entries",
+            not_found=self._account_codes,
+            ident=ref.acid,
+        )
+        statement = record(
+            reply.business(f"{_LAST_N}Response/PaginatedAccountStatement")
+            if reply.business(f"{_LAST_N}Response/PaginatedAccountStatement") is not None
+            else reply.body
+        )
         more = str(statement.get("hasMoreData", "")).strip().upper() == "Y"
         return list(statement.get("transactionDetails", [])), more
 
@@ -215,8 +222,11 @@ class FinacleAdapter(CoreBankingAdapter):
                     "use the bank's backfill script for deeper history"
                 )
             rows_wanted = min(rows_wanted * 2, self.settings.statement_rows_max)
-        window = [e for e in entries if (since is None or _stamp(e) >= since)
-                  and (until is None or _stamp(e) <= until)]  # fmt: skip
+        window = [
+            e
+            for e in entries
+            if (since is None or _stamp(e) >= since) and (until is None or _stamp(e) <= until)
+        ]
         chunk = tuple(window[offset : offset + page.size])
         following = offset + len(chunk)
         token = PageRequest(f"{rows_wanted}:{following}", page.size)
@@ -229,7 +239,9 @@ class FinacleAdapter(CoreBankingAdapter):
         offset = int(page.token) if page.token and page.token.isdigit() else 0
         chunk = tuple(products[offset : offset + page.size])
         following = offset + len(chunk)
-        return Page(chunk, PageRequest(str(following), page.size) if following < len(products) else None)
+        return Page(
+            chunk, PageRequest(str(following), page.size) if following < len(products) else None
+        )
 
     # -- events -------------------------------------------------------------------------
 
@@ -258,28 +270,43 @@ class FinacleAdapter(CoreBankingAdapter):
 
     async def write_offer(self, offer: Offer, *, idempotency_key: str) -> WriteReceipt:
         params = writeback.offer_params(offer, idempotency_key)
-        ref = await self._script("write_offer", writeback.OFFER_SCRIPT, params, offer.party_id,
-                                 idempotency_key)  # fmt: skip
-        return WriteReceipt(operation="offer", party_id=offer.party_id, reference=ref,
-                            idempotency_key=idempotency_key)  # fmt: skip
+        ref = await self._script(
+            "write_offer", writeback.OFFER_SCRIPT, params, offer.party_id, idempotency_key
+        )
+        return WriteReceipt(
+            operation="offer",
+            party_id=offer.party_id,
+            reference=ref,
+            idempotency_key=idempotency_key,
+        )
 
     async def set_next_best_action(
         self, nba: NextBestAction, *, idempotency_key: str
     ) -> WriteReceipt:
         params = writeback.nba_params(nba, idempotency_key)
-        ref = await self._script("set_next_best_action", writeback.NBA_SCRIPT, params,
-                                 nba.party_id, idempotency_key)  # fmt: skip
-        return WriteReceipt(operation="next_best_action", party_id=nba.party_id, reference=ref,
-                            idempotency_key=idempotency_key)  # fmt: skip
+        ref = await self._script(
+            "set_next_best_action", writeback.NBA_SCRIPT, params, nba.party_id, idempotency_key
+        )
+        return WriteReceipt(
+            operation="next_best_action",
+            party_id=nba.party_id,
+            reference=ref,
+            idempotency_key=idempotency_key,
+        )
 
     async def write_audit_record(
         self, record: AuditRecord, *, idempotency_key: str
     ) -> WriteReceipt:
         params = writeback.audit_params(record)
-        ref = await self._script("write_audit_record", writeback.AUDIT_SCRIPT, params,
-                                 record.party_id, idempotency_key)  # fmt: skip
-        return WriteReceipt(operation="audit_record", party_id=record.party_id, reference=ref,
-                            idempotency_key=idempotency_key)  # fmt: skip
+        ref = await self._script(
+            "write_audit_record", writeback.AUDIT_SCRIPT, params, record.party_id, idempotency_key
+        )
+        return WriteReceipt(
+            operation="audit_record",
+            party_id=record.party_id,
+            reference=ref,
+            idempotency_key=idempotency_key,
+        )
 
 
 def _stamp(entry: LedgerEntry) -> datetime:

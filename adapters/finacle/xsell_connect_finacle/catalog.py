@@ -39,9 +39,10 @@ def to_products(scheme: Scheme) -> list[Product]:
     """The canonical products of one scheme-table row."""
     channels = tuple(Channel(c) for c in scheme.channels if c in Channel.__members__)
     party_types = tuple(
-        t for code, t in (("RETAIL", PartyType.PERSON), ("CORPORATE", PartyType.ORGANISATION))
+        t
+        for code, t in (("RETAIL", PartyType.PERSON), ("CORPORATE", PartyType.ORGANISATION))
         if code in scheme.cust_types
-    )  # fmt: skip
+    )
     products = []
     for currency in scheme.currencies:
         bounds = scheme.min_amount is not None or scheme.max_amount is not None
@@ -55,12 +56,17 @@ def to_products(scheme: Scheme) -> list[Product]:
                 family=Codes.FAMILY(scheme.family),
                 family_raw=scheme.schm_type,
                 currency=currency,
-                rate=RateBounds(min=scheme.rate_min, max=scheme.rate_max,
-                                default=scheme.rate_default),  # fmt: skip
-                amount=AmountBounds(min=scheme.min_amount, max=scheme.max_amount,
-                                    currency=currency) if bounds else None,  # fmt: skip
-                term=TermBounds(min_months=scheme.min_term_months,
-                                max_months=scheme.max_term_months) if terms else None,  # fmt: skip
+                rate=RateBounds(
+                    min=scheme.rate_min, max=scheme.rate_max, default=scheme.rate_default
+                ),
+                amount=AmountBounds(min=scheme.min_amount, max=scheme.max_amount, currency=currency)
+                if bounds
+                else None,
+                term=TermBounds(
+                    min_months=scheme.min_term_months, max_months=scheme.max_term_months
+                )
+                if terms
+                else None,
                 eligibility=EligibilityRules(
                     min_age=scheme.min_age,
                     max_age=scheme.max_age,

@@ -17,7 +17,15 @@ from lxml import etree
 
 from xsell_connect.http import HttpClient
 
-from .fixml import Caller, FixmlReply, build_request, read_reply, serialize, soap_request, unwrap_soap
+from .fixml import (
+    Caller,
+    FixmlReply,
+    build_request,
+    read_reply,
+    serialize,
+    soap_request,
+    unwrap_soap,
+)
 from .settings import FinacleSettings
 
 __all__ = ["FinacleClient", "request_uuid"]

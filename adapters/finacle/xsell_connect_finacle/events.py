@@ -49,8 +49,9 @@ _TXN_FIELDS = ("acid", "tranId", "tranType", "amount", "currency")
 def _field(alert: Mapping[str, Any], name: str, raw: bytes) -> str:
     value = alert.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise MalformedEventError(f"alert field {name!r} is missing or not a string", raw=raw,
-                                  attribute=name)  # fmt: skip
+        raise MalformedEventError(
+            f"alert field {name!r} is missing or not a string", raw=raw, attribute=name
+        )
     return value.strip()
 
 
@@ -59,8 +60,9 @@ def _occurred(alert: Mapping[str, Any], raw: bytes, tz: tzinfo) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise MalformedEventError(f"occurredAt {text!r} is not a date-time", raw=raw,
-                                  attribute="occurredAt") from None  # fmt: skip
+        raise MalformedEventError(
+            f"occurredAt {text!r} is not a date-time", raw=raw, attribute="occurredAt"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -68,13 +70,13 @@ def _entry(alert: Mapping[str, Any], raw: bytes, when: datetime) -> LedgerEntry:
     acid, tran_id, kind, amount_text, currency = (_field(alert, f, raw) for f in _TXN_FIELDS)
     serial = str(alert.get("partTranSrlNum") or "").strip()
     if kind not in ("C", "D"):
-        raise MalformedEventError(f"tranType {kind!r} is not C or D", raw=raw,
-                                  attribute="tranType")  # fmt: skip
+        raise MalformedEventError(f"tranType {kind!r} is not C or D", raw=raw, attribute="tranType")
     try:
         amount = Decimal(amount_text)
     except InvalidOperation:
-        raise MalformedEventError(f"amount {amount_text!r} is not a number", raw=raw,
-                                  attribute="amount") from None  # fmt: skip
+        raise MalformedEventError(
+            f"amount {amount_text!r} is not a number", raw=raw, attribute="amount"
+        ) from None
     if not amount.is_finite() or amount < 0:
         raise MalformedEventError("amount must be a positive number", raw=raw, attribute="amount")
     return LedgerEntry(
@@ -111,13 +113,32 @@ def parse_alert(body: bytes, *, source: str, tz: tzinfo) -> list[CanonicalEvent]
     customer = str(alert.get("custId") or "").strip() or None
     if kind == "TXN_POSTED":
         entry = _entry(alert, body, when)
-        return [CanonicalEvent.wrap(type=EventType.LEDGER_ENTRY_POSTED, platform=PLATFORM,
-                                    source=source, key=event_id, time=when, subject=customer,
-                                    data=entry)]  # fmt: skip
+        return [
+            CanonicalEvent.wrap(
+                type=EventType.LEDGER_ENTRY_POSTED,
+                platform=PLATFORM,
+                source=source,
+                key=event_id,
+                time=when,
+                subject=customer,
+                data=entry,
+            )
+        ]
     if kind not in NOTICE_TYPES:
         raise MalformedEventError(f"unknown eventType {kind!r}", raw=body, attribute="eventType")
-    hints = {k: v for k in ("custId", "acid", "solId", "bankId")
-             if isinstance(v := alert.get(k), str) and v}  # fmt: skip
-    return [CanonicalEvent.wrap(type=NOTICE_TYPES[kind], platform=PLATFORM, source=source,
-                                key=event_id, time=when, subject=customer,
-                                data={"eventType": kind, **hints})]  # fmt: skip
+    hints = {
+        k: v
+        for k in ("custId", "acid", "solId", "bankId")
+        if isinstance(v := alert.get(k), str) and v
+    }
+    return [
+        CanonicalEvent.wrap(
+            type=NOTICE_TYPES[kind],
+            platform=PLATFORM,
+            source=source,
+            key=event_id,
+            time=when,
+            subject=customer,
+            data={"eventType": kind, **hints},
+        )
+    ]

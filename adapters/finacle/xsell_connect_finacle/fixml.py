@@ -67,8 +67,9 @@ def parse_xml(body: bytes) -> etree._Element:
     """
     head = body[:4096].lstrip()
     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-        raise XmlRefusedError("DOCTYPE and entity declarations are refused", raw=body,
-                              platform=PLATFORM)  # fmt: skip
+        raise XmlRefusedError(
+            "DOCTYPE and entity declarations are refused", raw=body, platform=PLATFORM
+        )
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
@@ -109,26 +110,43 @@ def build_request(
     root = etree.Element(Q + "FIXML", nsmap={None: NS})
     header = _sub(_sub(root, "Header"), "RequestHeader")
     key = _sub(header, "MessageKey")
-    for tag, value in (("RequestUUID", uuid), ("ServiceRequestId", service),
-                       ("ServiceRequestVersion", caller.version), ("ChannelId", caller.channel_id),
-                       ("LanguageId", "")):  # fmt: skip
+    for tag, value in (
+        ("RequestUUID", uuid),
+        ("ServiceRequestId", service),
+        ("ServiceRequestVersion", caller.version),
+        ("ChannelId", caller.channel_id),
+        ("LanguageId", ""),
+    ):
         _sub(key, tag, value)
     info = _sub(header, "RequestMessageInfo")
     stamp = f"{now:%Y-%m-%dT%H:%M:%S}.{now.microsecond // 1000:03d}"
-    for tag, value in (("BankId", caller.bank_id), ("TimeZone", ""), ("EntityId", ""),
-                       ("EntityType", ""), ("ArmCorrelationId", ""), ("MessageDateTime", stamp)):  # fmt: skip
+    for tag, value in (
+        ("BankId", caller.bank_id),
+        ("TimeZone", ""),
+        ("EntityId", ""),
+        ("EntityType", ""),
+        ("ArmCorrelationId", ""),
+        ("MessageDateTime", stamp),
+    ):
         _sub(info, tag, value)
     security = _sub(header, "Security")
     token = _sub(_sub(security, "Token"), "PasswordToken")
     _sub(token, "UserId", caller.user_id)
     _sub(token, "Password", caller.password)
-    for tag in ("FICertToken", "RealUserLoginSessionId", "RealUser", "RealUserPwd",
-                "SSOTransferToken"):  # fmt: skip
+    for tag in (
+        "FICertToken",
+        "RealUserLoginSessionId",
+        "RealUser",
+        "RealUserPwd",
+        "SSOTransferToken",
+    ):
         _sub(security, tag)
     return root, _sub(root, "Body")
 
 
-def fill(parent: etree._Element, path: str, pairs: Iterable[tuple[str, str]] = ()) -> etree._Element:
+def fill(
+    parent: etree._Element, path: str, pairs: Iterable[tuple[str, str]] = ()
+) -> etree._Element:
     """Create the ``/``-separated chain under ``parent`` and add ``(tag, text)`` leaves."""
     node = parent
     for part in path.split("/"):
@@ -144,7 +162,9 @@ def serialize(root: etree._Element) -> bytes:
 
 def soap_request(fixml: bytes, namespace: str, argument: str) -> bytes:
     """The ``executeService`` SOAP call carrying the FIXML request as CDATA."""
-    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "web": namespace})
+    envelope = etree.Element(
+        f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "web": namespace}
+    )
     body = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
     call = etree.SubElement(body, f"{{{namespace}}}executeService")
     etree.SubElement(call, argument).text = etree.CDATA(fixml.decode("utf-8"))
@@ -159,8 +179,9 @@ def unwrap_soap(body: bytes, namespace: str, result: str) -> bytes:
     if found is not None:
         node = next((c for c in found if etree.QName(c).localname == result), None)
     if node is None or not (node.text or "").strip():
-        raise XmlRefusedError(f"no executeServiceResponse/{result} in {namespace}", raw=body,
-                              platform=PLATFORM)  # fmt: skip
+        raise XmlRefusedError(
+            f"no executeServiceResponse/{result} in {namespace}", raw=body, platform=PLATFORM
+        )
     return str(node.text).strip().encode("utf-8")
 
 
@@ -233,8 +254,9 @@ def read_reply(
     header = root.find(f"{Q}Header/{Q}ResponseHeader")
     body = root.find(Q + "Body")
     if header is None or body is None:
-        raise MappingError(f"{operation}: reply without ResponseHeader or Body", raw=raw,
-                           platform=PLATFORM)  # fmt: skip
+        raise MappingError(
+            f"{operation}: reply without ResponseHeader or Body", raw=raw, platform=PLATFORM
+        )
     reply = FixmlReply(
         root=root,
         body=body,
@@ -256,6 +278,7 @@ def read_reply(
         f"HostTransaction/Status={reply.host_status or '<empty>'}"
     )
     if system:
-        raise UpstreamUnavailableError(f"{operation}: FISystemException: {message}",
-                                       vendor_errors=errors)  # fmt: skip
+        raise UpstreamUnavailableError(
+            f"{operation}: FISystemException: {message}", vendor_errors=errors
+        )
     raise RequestRejectedError(f"{operation}: {message}", vendor_errors=errors)

@@ -44,35 +44,68 @@ __all__ = ["Codes", "entry_id", "record", "to_account", "to_ledger_entry", "to_p
 
 PLATFORM = "finacle"
 #: Blocks that may repeat, always read as lists.
-REPEATED = frozenset({"PhoneEmailInfo", "RetCustAddrInfo", "EntityDocDtls", "RetSaleDtls",
-                      "AcctBal", "transactionDetails", "ErrorDetail",
-                      "PsychographMiscData"})  # fmt: skip
+REPEATED = frozenset(
+    {
+        "PhoneEmailInfo",
+        "RetCustAddrInfo",
+        "EntityDocDtls",
+        "RetSaleDtls",
+        "AcctBal",
+        "transactionDetails",
+        "ErrorDetail",
+        "PsychographMiscData",
+    }
+)
 
 
 class Codes:
     """Finacle codes → canonical enums (explicit UNKNOWN defaults)."""
 
-    PARTY_STATUS = CodeMap({"A": PartyStatus.ACTIVE, "I": PartyStatus.INACTIVE,
-                            "C": PartyStatus.CLOSED, "S": PartyStatus.BLOCKED},
-                           PartyStatus.UNKNOWN)  # fmt: skip
-    ACCOUNT_STATUS = CodeMap({"A": AccountStatus.ENAB, "D": AccountStatus.DISA,
-                              "I": AccountStatus.DISA, "C": AccountStatus.DELE},
-                             AccountStatus.UNKNOWN)  # fmt: skip
+    PARTY_STATUS = CodeMap(
+        {
+            "A": PartyStatus.ACTIVE,
+            "I": PartyStatus.INACTIVE,
+            "C": PartyStatus.CLOSED,
+            "S": PartyStatus.BLOCKED,
+        },
+        PartyStatus.UNKNOWN,
+    )
+    ACCOUNT_STATUS = CodeMap(
+        {
+            "A": AccountStatus.ENAB,
+            "D": AccountStatus.DISA,
+            "I": AccountStatus.DISA,
+            "C": AccountStatus.DELE,
+        },
+        AccountStatus.UNKNOWN,
+    )
     #: Fallback when a scheme is missing from the table (SchmType is bank-wide).
-    SCHEME_TYPE = CodeMap({"SBA": ProductFamily.SAVINGS, "CAA": ProductFamily.CURRENT,
-                           "ODA": ProductFamily.CURRENT, "TDA": ProductFamily.TERM_DEPOSIT,
-                           "LAA": ProductFamily.LOAN}, ProductFamily.UNKNOWN)  # fmt: skip
+    SCHEME_TYPE = CodeMap(
+        {
+            "SBA": ProductFamily.SAVINGS,
+            "CAA": ProductFamily.CURRENT,
+            "ODA": ProductFamily.CURRENT,
+            "TDA": ProductFamily.TERM_DEPOSIT,
+            "LAA": ProductFamily.LOAN,
+        },
+        ProductFamily.UNKNOWN,
+    )
     FAMILY = CodeMap({f.value: f for f in ProductFamily}, ProductFamily.UNKNOWN)
-    CASH_ACCOUNT = {ProductFamily.CURRENT: CashAccountType.CACC,
-                    ProductFamily.SAVINGS: CashAccountType.SVGS,
-                    ProductFamily.TERM_DEPOSIT: CashAccountType.LLSV,
-                    ProductFamily.CARD: CashAccountType.CARD,
-                    ProductFamily.LOAN: CashAccountType.LOAN,
-                    ProductFamily.MORTGAGE: CashAccountType.LOAN}  # fmt: skip
+    CASH_ACCOUNT = {
+        ProductFamily.CURRENT: CashAccountType.CACC,
+        ProductFamily.SAVINGS: CashAccountType.SVGS,
+        ProductFamily.TERM_DEPOSIT: CashAccountType.LLSV,
+        ProductFamily.CARD: CashAccountType.CARD,
+        ProductFamily.LOAN: CashAccountType.LOAN,
+        ProductFamily.MORTGAGE: CashAccountType.LOAN,
+    }
     BALANCE = {"CLRBAL": BalanceType.ITBD, "AVAIL": BalanceType.ITAV}
     #: Do-not-contact flags of DemographicDtls: "Y" means no consent.
-    DO_NOT = {"DonotCallFlag": Channel.PHONE, "DonotMailFlag": Channel.POST,
-              "DonotSendEMailFlag": Channel.EMAIL}  # fmt: skip
+    DO_NOT = {
+        "DonotCallFlag": Channel.PHONE,
+        "DonotMailFlag": Channel.POST,
+        "DonotSendEMailFlag": Channel.EMAIL,
+    }
 
 
 def record(element: etree._Element) -> dict[str, Any]:
@@ -135,9 +168,15 @@ def _contacts(rows: Iterable[RecordReader]) -> tuple[list[dict[str, Any]], Chann
         value = _blank(row.text("Email" if email else "PhoneNum"))
         if value is None:
             continue
-        kind = ContactKind.EMAIL if email else (
-            ContactKind.MOBILE if (row.text("PhoneEmailType") or "").startswith("CELL")
-            else ContactKind.PHONE)  # fmt: skip
+        kind = (
+            ContactKind.EMAIL
+            if email
+            else (
+                ContactKind.MOBILE
+                if (row.text("PhoneEmailType") or "").startswith("CELL")
+                else ContactKind.PHONE
+            )
+        )
         pref = bool(row.flag("PrefFlag"))
         contacts.append({"kind": kind, "value": value, "preferred": pref})
         if pref and preferred is None:
@@ -157,19 +196,33 @@ def to_party(
     person = constitution is None or constitution in person_codes
     status_raw = _blank(r.text("Status"))
     addresses = [
-        {"lines": tuple(x for k in ("AddrLine1", "AddrLine2", "AddrLine3")
-                        if (x := _blank(a.text(k)))),
-         "city": _blank(a.text("City")), "postcode": _blank(a.text("PostalCode")),
-         "region": _blank(a.text("StateCode")), "country": country_code(a.text("CountryCode")),
-         "country_raw": _blank(a.text("CountryCode"))}
+        {
+            "lines": tuple(
+                x for k in ("AddrLine1", "AddrLine2", "AddrLine3") if (x := _blank(a.text(k)))
+            ),
+            "city": _blank(a.text("City")),
+            "postcode": _blank(a.text("PostalCode")),
+            "region": _blank(a.text("StateCode")),
+            "country": country_code(a.text("CountryCode")),
+            "country_raw": _blank(a.text("CountryCode")),
+        }
         for a in r.items("RetCustAddrInfo")
-    ]  # fmt: skip
+    ]
     contacts, preferred = _contacts(r.items("PhoneEmailInfo"))
-    nba = next((m for m in obj(root, "PsychographicDtls").items("PsychographMiscData")
-                if m.text("Type") == "NBA"), None)  # fmt: skip
+    nba = next(
+        (
+            m
+            for m in obj(root, "PsychographicDtls").items("PsychographMiscData")
+            if m.text("Type") == "NBA"
+        ),
+        None,
+    )
     language = (_blank(r.text("Language")) or "").lower()
-    extra = {k: v for k in ("CustType", "CustTypeCode", "SubSegment", "Region", "IsNRE",
-                            "StaffFlag") if (v := _blank(r.text(k)))}  # fmt: skip
+    extra: dict[str, str | None] = {
+        k: v
+        for k in ("CustType", "CustTypeCode", "SubSegment", "Region", "IsNRE", "StaffFlag")
+        if (v := _blank(r.text(k)))
+    }
     if nba is not None:
         extra["next_best_action"] = _blank(nba.text("StrText10"))
     values = {
@@ -225,7 +278,9 @@ def to_account(
     scheme = schemes.get(schm_code or "")
     family, family_raw = _family(scheme, schm_type)
     channel = obj(s, "SaleChannelDtls")
-    currency = (_blank(channel.text("AcctCurrCode")) or _blank(ident.text("AcctCurr")) or "").upper()
+    currency = (
+        _blank(channel.text("AcctCurrCode")) or _blank(ident.text("AcctCurr")) or ""
+    ).upper()
     balances, limit = [], None
     for row in b.items("AcctBal"):
         kind = _blank(row.text("BalType")) or ""
@@ -234,8 +289,9 @@ def to_account(
             limit = amount
         if kind in Codes.BALANCE and amount is not None:
             ccy = (_blank(obj(row, "BalAmt").text("currencyCode")) or currency).upper()
-            balances.append(Balance(type=Codes.BALANCE[kind], type_raw=kind, amount=amount,
-                                    currency=ccy))  # fmt: skip
+            balances.append(
+                Balance(type=Codes.BALANCE[kind], type_raw=kind, amount=amount, currency=ccy)
+            )
     status_raw = _blank(channel.text("AcctStatus"))
     values = {
         "platform": PLATFORM,
@@ -255,8 +311,11 @@ def to_account(
         "closed_on": _day(channel, "AcctCloseDt"),
         "matures_on": _day(channel, "MaturityDt"),
         "limit": limit,
-        "extra": {"schm_code": schm_code, "schm_type": schm_type,
-                  "branch": _blank(s.text("AcctBranchCode"))},  # fmt: skip
+        "extra": {
+            "schm_code": schm_code,
+            "schm_type": schm_type,
+            "branch": _blank(s.text("AcctBranchCode")),
+        },
     }
     return build_model(Account, values, s)
 
@@ -299,7 +358,11 @@ def to_ledger_entry(row: dict[str, Any], acid: str, currency: str, tz: tzinfo) -
         "bank_transaction_code": BankTransactionCode.unknown(category.strip() or None),
         "description": description or None,
         "balance_after": balance.number("amountValue"),
-        "extra": {"txnId": tran_id, "txnSrlNo": serial, "txnCat": category,
-                  "instrumentId": obj(r, "transactionSummary").text("instrumentId") or ""},  # fmt: skip
+        "extra": {
+            "txnId": tran_id,
+            "txnSrlNo": serial,
+            "txnCat": category,
+            "instrumentId": obj(r, "transactionSummary").text("instrumentId") or "",
+        },
     }
     return build_model(LedgerEntry, values, r)

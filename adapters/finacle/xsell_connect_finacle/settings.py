@@ -94,8 +94,10 @@ class Scheme(BaseModel):
     @classmethod
     def _blank_is_none(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            return {k: (None if v == "" and k not in {"ActiveFrom", "ActiveTo"} else v)
-                    for k, v in data.items()}  # fmt: skip
+            return {
+                k: (None if v == "" and k not in {"ActiveFrom", "ActiveTo"} else v)
+                for k, v in data.items()
+            }
         return data
 
 
@@ -129,8 +131,10 @@ class FinacleSettings(BaseSettings):
         parts = urlsplit(self.base_url)
         if parts.scheme == "https":
             if self.ca_bundle is None or not self.ca_bundle.is_file():
-                raise ValueError("an https base_url needs ca_bundle: a CA or pinned certificate "
-                                 "file (TLS verification cannot be turned off)")  # fmt: skip
+                raise ValueError(
+                    "an https base_url needs ca_bundle: a CA or pinned certificate "
+                    "file (TLS verification cannot be turned off)"
+                )
         elif parts.scheme == "http":
             if not _loopback(parts.hostname or ""):
                 raise ValueError("plain http is allowed only to loopback hosts; use https")
@@ -149,8 +153,11 @@ class FinacleSettings(BaseSettings):
     @property
     def wire(self) -> TransportSpec:
         spec = TRANSPORTS[self.transport]
-        return spec if self.endpoint_path is None else spec.model_copy(
-            update={"path": self.endpoint_path})  # fmt: skip
+        return (
+            spec
+            if self.endpoint_path is None
+            else spec.model_copy(update={"path": self.endpoint_path})
+        )
 
     def schemes(self) -> tuple[Scheme, ...]:
         """The scheme table: inline, else read from ``scheme_table_path``."""

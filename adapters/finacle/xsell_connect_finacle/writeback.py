@@ -22,7 +22,7 @@ from lxml import etree
 from xsell_connect.errors import NotFoundError, RequestRejectedError, VendorError
 from xsell_connect.models import AuditRecord, NextBestAction, Offer
 
-from .fixml import Q, FixmlReply, fill, text
+from .fixml import FixmlReply, Q, fill, text
 
 __all__ = [
     "AUDIT_SCRIPT",

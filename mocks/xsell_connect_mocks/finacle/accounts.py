@@ -28,15 +28,34 @@ __all__ = ["TXN_CATEGORY", "balances", "statement", "tran_id"]
 
 #: Posting kind -> Finacle transaction category (three characters, space-padded).
 TXN_CATEGORY: dict[PostingKind, str] = {
-    PostingKind.SALARY: "TBI", PostingKind.CARD_SPEND: "POS", PostingKind.CARD_REPAYMENT: "TBI",
-    PostingKind.TRANSFER_IN: "TBI", PostingKind.TRANSFER_OUT: "TBO",
-    PostingKind.DIRECT_DEBIT: "SI ", PostingKind.CASH_WITHDRAWAL: "ATM",
-    PostingKind.LARGE_DEPOSIT: "CSH", PostingKind.INTEREST: "LI ", PostingKind.FEE: "TSC",
-    PostingKind.LOAN_DISBURSEMENT: "LD ", PostingKind.LOAN_REPAYMENT: "LR ",
-    PostingKind.DEPOSIT_PLACEMENT: "TDP", PostingKind.DEPOSIT_MATURITY: "TDM",
-}  # fmt: skip
-_BALANCE_TYPES = ("CLRBAL", "AVAIL", "SANLIM", "UTLAMT", "DRWPWR", "LIEN", "FFDAVL",
-                  "EFFAVL", "UNCLRBAL", "FUTBAL", "FLOAT")  # fmt: skip
+    PostingKind.SALARY: "TBI",
+    PostingKind.CARD_SPEND: "POS",
+    PostingKind.CARD_REPAYMENT: "TBI",
+    PostingKind.TRANSFER_IN: "TBI",
+    PostingKind.TRANSFER_OUT: "TBO",
+    PostingKind.DIRECT_DEBIT: "SI ",
+    PostingKind.CASH_WITHDRAWAL: "ATM",
+    PostingKind.LARGE_DEPOSIT: "CSH",
+    PostingKind.INTEREST: "LI ",
+    PostingKind.FEE: "TSC",
+    PostingKind.LOAN_DISBURSEMENT: "LD ",
+    PostingKind.LOAN_REPAYMENT: "LR ",
+    PostingKind.DEPOSIT_PLACEMENT: "TDP",
+    PostingKind.DEPOSIT_MATURITY: "TDM",
+}
+_BALANCE_TYPES = (
+    "CLRBAL",
+    "AVAIL",
+    "SANLIM",
+    "UTLAMT",
+    "DRWPWR",
+    "LIEN",
+    "FFDAVL",
+    "EFFAVL",
+    "UNCLRBAL",
+    "FUTBAL",
+    "FLOAT",
+)
 
 
 def tran_id(posting: PostingSpec) -> str:
@@ -64,12 +83,20 @@ def balances(body: etree._Element, bank: SyntheticBank, account: AccountSpec) ->
     leaves(scheme, [("SchmCode", code), ("SchmType", kind)])
     leaf(ident, "AcctCurr", account.currency)
     info = child(ident, "BankInfo")
-    leaves(info, [("BankId", ""), ("Name", ""), ("BranchId", sol_of(customer.branch)),
-                  ("BranchName", "")])  # fmt: skip
+    leaves(
+        info,
+        [("BankId", ""), ("Name", ""), ("BranchId", sol_of(customer.branch)), ("BranchName", "")],
+    )
     available = _available(account, ledger)
-    values = {"CLRBAL": ledger, "AVAIL": available, "SANLIM": account.limit,
-              "DRWPWR": account.limit, "EFFAVL": available, "FUTBAL": ledger,
-              "UTLAMT": max(-ledger, Decimal(0)) if account.limit else Decimal(0)}  # fmt: skip
+    values = {
+        "CLRBAL": ledger,
+        "AVAIL": available,
+        "SANLIM": account.limit,
+        "DRWPWR": account.limit,
+        "EFFAVL": available,
+        "FUTBAL": ledger,
+        "UTLAMT": max(-ledger, Decimal(0)) if account.limit else Decimal(0),
+    }
     for balance_type in _BALANCE_TYPES:
         row = child(rs, "AcctBal")
         leaf(row, "BalType", balance_type)
@@ -111,9 +138,13 @@ def statement(
     balances_block = child(st, "accountBalances")
     leaf(balances_block, "acid", acid_of(account.number))
     available = _available(account, ledger)
-    for tag, value in (("availableBalance", available), ("ledgerBalance", ledger),
-                       ("floatingBalance", Decimal(0)), ("fFDBalance", Decimal(0)),
-                       ("userDefinedBalance", Decimal(0))):  # fmt: skip
+    for tag, value in (
+        ("availableBalance", available),
+        ("ledgerBalance", ledger),
+        ("floatingBalance", Decimal(0)),
+        ("fFDBalance", Decimal(0)),
+        ("userDefinedBalance", Decimal(0)),
+    ):
         amount(balances_block, tag, value, account.currency)
     leaf(balances_block, "branchId", sol_of(customer.branch))
     leaf(balances_block, "currencyCode", account.currency)
@@ -123,5 +154,3 @@ def statement(
     for posting in newest:
         _row(st, account, posting)
     child(response, "getLastNTransactionsWithPagination_CustomData")
-
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from xsell_connect_mocks.bank import SyntheticBank
+from xsell_connect_mocks.bank import AccountSpec, SyntheticBank
 from xsell_connect_mocks.finacle import accounts, customers
 from xsell_connect_mocks.finacle.envelope import (
     ErrorDetail,
@@ -197,19 +197,22 @@ class FinacleMock(MockCore):
         try:
             fill = handler(root)
         except _BusinessError as exc:
-            return failure(key, [exc.detail], bank_id=self.bank_id, now=self._now(),
-                           partial=exc.partial)  # fmt: skip
+            return failure(
+                key, [exc.detail], bank_id=self.bank_id, now=self._now(), partial=exc.partial
+            )
         if state is not None and key.service == "RetCustMod":
             state.changed = True
         host_id = str(self.store.next_id("host", start=531001))
         return success(key, fill, bank_id=self.bank_id, now=self._now(), host_id=host_id)
 
-    def _script(self, key: RequestKey, root: etree._Element, state: object) -> bytes:
+    def _script(self, key: RequestKey, root: etree._Element, state: Any) -> bytes:
         request_body = root.find(f"{_Q}Body/{_Q}executeFinacleScriptRequest")
         assert request_body is not None  # the schema guarantees it
         request_id = text_of(request_body, "ExecuteFinacleScriptInputVO/requestId").strip()
         data = request_body.find(f"{_Q}executeFinacleScript_CustomData")
-        params = {etree.QName(e).localname: (e.text or "") for e in (data if data is not None else ())}
+        params = {
+            etree.QName(e).localname: (e.text or "") for e in (data if data is not None else ())
+        }
         result = run_script(ScriptContext(self.bank, self.store), request_id, params)
         if state is not None:
             state.operation = f"executeFinacleScript:{request_id}"
@@ -251,7 +254,7 @@ class FinacleMock(MockCore):
         customer = self.bank.customer(index)
         return lambda body: customers.customer_accounts(body, self.bank, customer)
 
-    def _account(self, acid: str, service: str) -> accounts.AccountSpec:
+    def _account(self, acid: str, service: str) -> AccountSpec:
         number = number_of(acid)
         account = self.bank.account(number) if number else None
         if account is None:
@@ -259,7 +262,9 @@ class FinacleMock(MockCore):
         return account
 
     def _bal_inq(self, root: etree._Element) -> Callable[[etree._Element], None]:
-        account = self._account(text_of(root, "Body/BalInqRequest/BalInqRq/AcctId/AcctId"), "BalInq")
+        account = self._account(
+            text_of(root, "Body/BalInqRequest/BalInqRq/AcctId/AcctId"), "BalInq"
+        )
         return lambda body: accounts.balances(body, self.bank, account)
 
     def _last_n(self, root: etree._Element) -> Callable[[etree._Element], None]:
@@ -271,16 +276,25 @@ class FinacleMock(MockCore):
 
     def _cust_mod(self, root: etree._Element) -> Callable[[etree._Element], None]:
         base = "RetCustModRequest/RetCustModRq"
-        index = self._customer(root, "RetCustModRq/RetCustModMainData/CustModData/CustId",
-                               "RetCustMod")  # fmt: skip
+        index = self._customer(
+            root, "RetCustModRq/RetCustModMainData/CustModData/CustId", "RetCustMod"
+        )
         customer = self.bank.customer(index)
-        for row in root.iterfind(f"{_Q}Body/{_Q}{base.replace('/', '/' + _Q)}"
-                                 f"/{_Q}PsychographicData/{_Q}PsychographMiscData"):  # fmt: skip
+        for row in root.iterfind(
+            f"{_Q}Body/{_Q}{base.replace('/', '/' + _Q)}"
+            f"/{_Q}PsychographicData/{_Q}PsychographMiscData"
+        ):
             if text_of(row, "Type").strip() == "NBA":
-                self.store.put("nba", customer.number, {
-                    "code": text_of(row, "StrText10"), "expiry": text_of(row, "DTDt1"),
-                    "score": text_of(row, "DBFloat1") or "0", "audit_id": "",
-                })  # fmt: skip
+                self.store.put(
+                    "nba",
+                    customer.number,
+                    {
+                        "code": text_of(row, "StrText10"),
+                        "expiry": text_of(row, "DTDt1"),
+                        "score": text_of(row, "DBFloat1") or "0",
+                        "audit_id": "",
+                    },
+                )
 
         def fill(body: etree._Element) -> None:
             response = child(body, "RetCustModResponse")

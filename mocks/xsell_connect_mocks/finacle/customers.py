@@ -23,7 +23,7 @@ from lxml import etree
 from xsell_connect_mocks.bank import AccountSpec, AccountState, CustomerSpec, SyntheticBank
 from xsell_connect_mocks.bank.specs import Channel
 from xsell_connect_mocks.finacle.schemes import acid_of, scheme_of, sol_of
-from xsell_connect_mocks.finacle.wire import child, fdate, fdatetime, leaf, leaves
+from xsell_connect_mocks.finacle.wire import child, fdate, leaf, leaves
 
 __all__ = ["ACCOUNT_STATUS", "customer_accounts", "customer_details"]
 
@@ -33,8 +33,11 @@ ACCOUNT_STATUS = {
     AccountState.MATURED: "C",
     AccountState.CLOSED: "C",
 }
-_DO_NOT = {Channel.PHONE: "DonotCallFlag", Channel.POST: "DonotMailFlag",
-           Channel.EMAIL: "DonotSendEMailFlag"}  # fmt: skip
+_DO_NOT = {
+    Channel.PHONE: "DonotCallFlag",
+    Channel.POST: "DonotMailFlag",
+    Channel.EMAIL: "DonotSendEMailFlag",
+}
 
 
 def _yn(flag: bool) -> str:
@@ -50,51 +53,107 @@ def customer_details(
     d = child(rs, "RetCustDtls")
     person = c.kind == "PERSON"
     name = " ".join(p for p in (c.first_name, c.middle_name, c.last_name) if p)
-    leaves(d, [
-        ("CustId", c.number), ("Name", name if person else c.organisation_name),
-        ("FirstName", c.first_name), ("MiddleName", c.middle_name), ("LastName", c.last_name),
-        ("ShortName", (c.last_name if person else c.organisation_name)[:10].upper()),
-        ("Salutation", {"FEMALE": "MS.", "MALE": "MR."}.get(c.gender, "M/S.")),
-        ("BirthDt", fdate(c.birth_date)), ("RelationshipOpeningDt", fdate(c.customer_since)),
-        ("Gender", c.gender[:1]), ("Status", "A"), ("IsMinor", "N"),
-        ("IsNRE", _yn(c.residency != c.country)), ("StaffFlag", "N"), ("IsSuspended", "N"),
-        ("CustType", "RETAIL" if person else "CORPORATE"),
-        ("CustTypeCode", "T001" if person else "T004"),
-        ("ConstitutionCode", "C001" if person else "C004"), ("Occupation", ""),
-        ("SegmentationClass", c.segment), ("SubSegment", ""), ("Region", ""),
-        ("PrimarySolId", sol_of(c.branch)), ("PrimaryServiceCentre", sol_of(c.branch)),
-        ("Manager", c.relationship_manager), ("CurrCode", "EUR"), ("Language", c.language),
-        ("PAN", ""), ("PassportNum", ""),
-    ])  # fmt: skip
+    leaves(
+        d,
+        [
+            ("CustId", c.number),
+            ("Name", name if person else c.organisation_name),
+            ("FirstName", c.first_name),
+            ("MiddleName", c.middle_name),
+            ("LastName", c.last_name),
+            ("ShortName", (c.last_name if person else c.organisation_name)[:10].upper()),
+            ("Salutation", {"FEMALE": "MS.", "MALE": "MR."}.get(c.gender, "M/S.")),
+            ("BirthDt", fdate(c.birth_date)),
+            ("RelationshipOpeningDt", fdate(c.customer_since)),
+            ("Gender", c.gender[:1]),
+            ("Status", "A"),
+            ("IsMinor", "N"),
+            ("IsNRE", _yn(c.residency != c.country)),
+            ("StaffFlag", "N"),
+            ("IsSuspended", "N"),
+            ("CustType", "RETAIL" if person else "CORPORATE"),
+            ("CustTypeCode", "T001" if person else "T004"),
+            ("ConstitutionCode", "C001" if person else "C004"),
+            ("Occupation", ""),
+            ("SegmentationClass", c.segment),
+            ("SubSegment", ""),
+            ("Region", ""),
+            ("PrimarySolId", sol_of(c.branch)),
+            ("PrimaryServiceCentre", sol_of(c.branch)),
+            ("Manager", c.relationship_manager),
+            ("CurrCode", "EUR"),
+            ("Language", c.language),
+            ("PAN", ""),
+            ("PassportNum", ""),
+        ],
+    )
     for kind, number, email, preferred in (
         ("CELLPH", c.mobile, "", c.preferred_channel in (Channel.SMS, Channel.PHONE)),
         ("COMMEML", "", c.email, c.preferred_channel is Channel.EMAIL),
     ):
         row = child(d, "PhoneEmailInfo")
-        leaves(row, [("PhoneEmailType", kind), ("PhoneNum", number), ("Email", email),
-                     ("PhoneOrEmail", "EMAIL" if email else "PHONE"), ("PrefFlag", _yn(preferred))])  # fmt: skip
+        leaves(
+            row,
+            [
+                ("PhoneEmailType", kind),
+                ("PhoneNum", number),
+                ("Email", email),
+                ("PhoneOrEmail", "EMAIL" if email else "PHONE"),
+                ("PrefFlag", _yn(preferred)),
+            ],
+        )
     addr = child(d, "RetCustAddrInfo")
-    leaves(addr, [
-        ("AddrCategory", "Mailing"), ("AddrLine1", c.address_line), ("AddrLine2", ""),
-        ("AddrLine3", ""), ("City", c.city), ("StateCode", ""), ("CountryCode", c.country),
-        ("PostalCode", c.postcode), ("PrefAddr", "Y"), ("StartDt", fdate(c.customer_since)),
-        ("EndDt", "2099-12-31T00:00:00.000"),
-    ])  # fmt: skip
+    leaves(
+        addr,
+        [
+            ("AddrCategory", "Mailing"),
+            ("AddrLine1", c.address_line),
+            ("AddrLine2", ""),
+            ("AddrLine3", ""),
+            ("City", c.city),
+            ("StateCode", ""),
+            ("CountryCode", c.country),
+            ("PostalCode", c.postcode),
+            ("PrefAddr", "Y"),
+            ("StartDt", fdate(c.customer_since)),
+            ("EndDt", "2099-12-31T00:00:00.000"),
+        ],
+    )
     consent = dict(c.consents)
     demo = child(rs, "DemographicDtls")
-    leaves(demo, [("EmploymentStatus", "OTH" if person else ""), ("MaritalStatus", ""),
-                  ("Nationality", c.nationality), ("NameOfEmployer", "")])  # fmt: skip
+    leaves(
+        demo,
+        [
+            ("EmploymentStatus", "OTH" if person else ""),
+            ("MaritalStatus", ""),
+            ("Nationality", c.nationality),
+            ("NameOfEmployer", ""),
+        ],
+    )
     for channel, tag in _DO_NOT.items():
         leaf(demo, tag, _yn(not consent.get(channel, False)))
     docs = child(rs, "EntityDocDtls")
-    leaves(docs, [("DocCode", "IDCRD" if person else "REGCT"),
-                  ("IdentificationType", "ID" if person else "COMPANY_REGISTRATION"),
-                  ("RefNum", ""), ("Status", "")])  # fmt: skip
+    leaves(
+        docs,
+        [
+            ("DocCode", "IDCRD" if person else "REGCT"),
+            ("IdentificationType", "ID" if person else "COMPANY_REGISTRATION"),
+            ("RefNum", ""),
+            ("Status", ""),
+        ],
+    )
     psycho = child(rs, "PsychographicDtls")
     if nba:
         row = child(psycho, "PsychographMiscData")
-        leaves(row, [("Type", "NBA"), ("StrText10", nba["code"]), ("DTDt1", nba["expiry"]),
-                     ("DBFloat1", nba["score"])])  # fmt: skip
+        leaves(
+            row,
+            [
+                ("Type", "NBA"),
+                ("StrText10", nba["code"]),
+                ("DTDt1", nba["expiry"]),
+                ("DBFloat1", nba["score"]),
+            ],
+        )
     for tag in ("RelBankDtls", "TradeFinDtls", "RetailBaselDtls"):
         child(rs, tag)
     child(response, "RetCustInq_CustomData")
@@ -103,19 +162,35 @@ def customer_details(
 def _sale(rs: etree._Element, bank: SyntheticBank, c: CustomerSpec, a: AccountSpec) -> None:
     code, kind = scheme_of(bank.product(a.product_code))
     sale = child(rs, "RetSaleDtls")
-    leaves(sale, [
-        ("AcctId", acid_of(a.number)), ("ProdCatId", ""), ("ProductCode", kind),
-        ("ProductCategory", code), ("AcctBranchCode", sol_of(c.branch)),
-        ("ChannelCustId", c.number), ("ChannelName", ""), ("IsMasterAcct", "N"),
-        ("IsMultiCurrAcct", "N"), ("IsRevolvingODAcct", _yn(kind == "ODA")),
-        ("TopUpFlag", "N"), ("SaleCust", c.number),
-    ])  # fmt: skip
+    leaves(
+        sale,
+        [
+            ("AcctId", acid_of(a.number)),
+            ("ProdCatId", ""),
+            ("ProductCode", kind),
+            ("ProductCategory", code),
+            ("AcctBranchCode", sol_of(c.branch)),
+            ("ChannelCustId", c.number),
+            ("ChannelName", ""),
+            ("IsMasterAcct", "N"),
+            ("IsMultiCurrAcct", "N"),
+            ("IsRevolvingODAcct", _yn(kind == "ODA")),
+            ("TopUpFlag", "N"),
+            ("SaleCust", c.number),
+        ],
+    )
     channel = child(sale, "SaleChannelDtls")
-    leaves(channel, [
-        ("AcctCurrCode", a.currency), ("AcctOpeningDt", fdate(a.opened_on)),
-        ("AcctStatus", ACCOUNT_STATUS[a.state]), ("AcctCloseDt", fdate(a.closed_on)),
-        ("MaturityDt", fdate(a.matures_on)), ("ModeOfOperation", "SELF"),
-    ])  # fmt: skip
+    leaves(
+        channel,
+        [
+            ("AcctCurrCode", a.currency),
+            ("AcctOpeningDt", fdate(a.opened_on)),
+            ("AcctStatus", ACCOUNT_STATUS[a.state]),
+            ("AcctCloseDt", fdate(a.closed_on)),
+            ("MaturityDt", fdate(a.matures_on)),
+            ("ModeOfOperation", "SELF"),
+        ],
+    )
     child(sale, "ProductDtlsInfo")
 
 
@@ -127,5 +202,3 @@ def customer_accounts(body: etree._Element, bank: SyntheticBank, c: CustomerSpec
     for account in bank.accounts_of(c.index):
         _sale(rs, bank, c, account)
     child(response, "RetCustAcctInq_CustomData")
-
-

@@ -16,7 +16,6 @@ from typing import Literal
 from lxml import etree
 
 from xsell_connect_mocks.finacle.wire import (
-    NS,
     RequestKey,
     WireError,
     child,
@@ -158,5 +157,3 @@ def wrap_soap(fixml: bytes, variant: SoapVariant) -> bytes:
     result = etree.SubElement(response, spec.result)
     result.text = fixml.decode("utf-8")
     return serialize(envelope)
-
-

@@ -45,17 +45,21 @@ def alert_for(bank: SyntheticBank, account: AccountSpec, posting: PostingSpec) -
     }
 
 
-def publish_alerts(channel: Any, routing_key: str, alerts: Iterable[dict[str, Any]],
-                   exchange: str = "") -> int:  # fmt: skip
+def publish_alerts(
+    channel: Any, routing_key: str, alerts: Iterable[dict[str, Any]], exchange: str = ""
+) -> int:
     """Publish alerts on a pika channel (persistent, JSON); returns how many were sent."""
     import pika
 
     sent = 0
     for alert in alerts:
         properties = pika.BasicProperties(
-            content_type="application/json", delivery_mode=2, message_id=alert["eventId"],
-            type=alert["eventType"], app_id="finacle-esb",
-        )  # fmt: skip
+            content_type="application/json",
+            delivery_mode=2,
+            message_id=alert["eventId"],
+            type=alert["eventType"],
+            app_id="finacle-esb",
+        )
         channel.basic_publish(exchange, routing_key, json.dumps(alert).encode(), properties)
         sent += 1
     return sent

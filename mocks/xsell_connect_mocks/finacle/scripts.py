@@ -47,13 +47,24 @@ class ScriptResult:
 
     @classmethod
     def refused(cls, code: str, message: str) -> ScriptResult:
-        return cls(False, [("SuccessOrFailure", "N"), ("Error_Code", code),
-                           ("Error_Msg", message), ("RecordId", "")])  # fmt: skip
+        return cls(
+            False,
+            [
+                ("SuccessOrFailure", "N"),
+                ("Error_Code", code),
+                ("Error_Msg", message),
+                ("RecordId", ""),
+            ],
+        )
 
     @classmethod
     def done(cls, record_id: str, **kw: object) -> ScriptResult:
-        outputs = [("SuccessOrFailure", "Y"), ("Error_Code", ""), ("Error_Msg", ""),
-                   ("RecordId", record_id)]  # fmt: skip
+        outputs = [
+            ("SuccessOrFailure", "Y"),
+            ("Error_Code", ""),
+            ("Error_Msg", ""),
+            ("RecordId", record_id),
+        ]
         return cls(True, outputs, **kw)  # type: ignore[arg-type]
 
 
@@ -86,9 +97,16 @@ def _nba(ctx: ScriptContext, params: Params) -> ScriptResult:
         return ScriptResult.refused("XS001", "Mandatory parameter missing: NbaScore")
     cust = params["CustId"].strip()
     expiry = params.get("NbaExpiry", "")
-    ctx.store.put("nba", cust, {"code": params["NextBestAction"], "score": str(score),
-                                "expiry": f"{expiry}T00:00:00.000" if expiry else "",
-                                "audit_id": params.get("AuditId", "")})  # fmt: skip
+    ctx.store.put(
+        "nba",
+        cust,
+        {
+            "code": params["NextBestAction"],
+            "score": str(score),
+            "expiry": f"{expiry}T00:00:00.000" if expiry else "",
+            "audit_id": params.get("AuditId", ""),
+        },
+    )
     return ScriptResult.done(f"NBA{cust}", changed=True, key=params.get("AuditId", ""))
 
 
@@ -119,16 +137,29 @@ def _customer_list(ctx: ScriptContext, params: Params) -> ScriptResult:
     total = ctx.bank.config.customers
     start = (page_no - 1) * size
     result = ScriptResult.done("")
-    result.outputs += [("hasMoreData", "Y" if start + size < total else "N"),
-                       ("TotalCount", str(total))]  # fmt: skip
+    result.outputs += [
+        ("hasMoreData", "Y" if start + size < total else "N"),
+        ("TotalCount", str(total)),
+    ]
     result.outputs += [("CustId", c.number) for c in ctx.bank.customers(start, start + size)]
     return result
 
 
 _Script = Callable[[ScriptContext, Params], ScriptResult]
-AUDIT_FIELDS = ("AuditId", "CustId", "NbaCode", "OfferId", "Score", "ModelVersion",
-                "ReasonCodes", "Channel", "DecidedAt", "ExpiresAt", "Outcome",
-                "CorrelationId")  # fmt: skip
+AUDIT_FIELDS = (
+    "AuditId",
+    "CustId",
+    "NbaCode",
+    "OfferId",
+    "Score",
+    "ModelVersion",
+    "ReasonCodes",
+    "Channel",
+    "DecidedAt",
+    "ExpiresAt",
+    "Outcome",
+    "CorrelationId",
+)
 
 SCRIPTS: dict[str, _Script] = {
     "XSELL_NBA_UPD.scr": _nba,
