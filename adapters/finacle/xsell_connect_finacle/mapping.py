@@ -131,6 +131,11 @@ def obj(r: RecordReader, key: str) -> RecordReader:
     return r.obj(key)
 
 
+def flag(r: RecordReader, key: str) -> bool | None:
+    """A Y/N flag; Finacle's empty element means "not recorded" (None)."""
+    return None if not (r.text(key) or "").strip() else r.flag(key)
+
+
 def _blank(value: str | None) -> str | None:
     return value.strip() or None if value is not None else None
 
@@ -154,8 +159,8 @@ def _local(r: RecordReader, key: str, tz: tzinfo) -> datetime | None:
 
 def _consents(demo: RecordReader) -> list[dict[str, Any]]:
     out = []
-    for flag, channel in Codes.DO_NOT.items():
-        value = demo.flag(flag)
+    for name, channel in Codes.DO_NOT.items():
+        value = flag(demo, name)
         if value is not None:
             out.append({"channel": channel, "granted": not value})
     return out
@@ -177,7 +182,7 @@ def _contacts(rows: Iterable[RecordReader]) -> tuple[list[dict[str, Any]], Chann
                 else ContactKind.PHONE
             )
         )
-        pref = bool(row.flag("PrefFlag"))
+        pref = bool(flag(row, "PrefFlag"))
         contacts.append({"kind": kind, "value": value, "preferred": pref})
         if pref and preferred is None:
             preferred = Channel.EMAIL if email else Channel.SMS
