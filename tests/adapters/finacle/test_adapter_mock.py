@@ -113,10 +113,18 @@ async def test_ledger_pages_grow_n_until_the_window_is_covered() -> None:
 
 def _offer(key: str) -> Offer:
     now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-    return Offer(id=Offer.make_id(PARTY, "p", key), party_id=PARTY, product_code="SAVINGS_PLUS",
-                 product_name="Savings Plus", nba_code="OFFER_SAVINGS_PLUS",
-                 pricing=OfferPricing(currency="EUR"), channel=Channel.EMAIL,
-                 score=Decimal("0.7"), created_at=now, expires_at=now)  # fmt: skip
+    return Offer(
+        id=Offer.make_id(PARTY, "p", key),
+        party_id=PARTY,
+        product_code="SAVINGS_PLUS",
+        product_name="Savings Plus",
+        nba_code="OFFER_SAVINGS_PLUS",
+        pricing=OfferPricing(currency="EUR"),
+        channel=Channel.EMAIL,
+        score=Decimal("0.7"),
+        created_at=now,
+        expires_at=now,
+    )
 
 
 async def test_offer_retries_reuse_the_request_uuid_and_the_record() -> None:
@@ -166,17 +174,23 @@ async def test_writes_for_a_missing_party_are_not_found() -> None:
 
 async def test_the_nba_reads_back_with_score_and_expiry() -> None:
     h = harness()
-    nba = NextBestAction(party_id=PARTY, action_code="OFFER_GOLD_CARD", score=Decimal("0.82"),
-                         expires_on=date(2026, 12, 31))  # fmt: skip
+    nba = NextBestAction(
+        party_id=PARTY,
+        action_code="OFFER_GOLD_CARD",
+        score=Decimal("0.82"),
+        expires_on=date(2026, 12, 31),
+    )
     async with adapter_for(h) as adapter:
         receipt = await adapter.set_next_best_action(nba, idempotency_key="nba-1")
         party = await adapter.get_party(PARTY)
     assert receipt.reference == f"NBA{PARTY}"
     assert party.extra["next_best_action"] == "OFFER_GOLD_CARD"
     assert h.mock.store.get("nba", PARTY) == {
-        "code": "OFFER_GOLD_CARD", "score": "0.82", "expiry": "2026-12-31T00:00:00.000",
+        "code": "OFFER_GOLD_CARD",
+        "score": "0.82",
+        "expiry": "2026-12-31T00:00:00.000",
         "audit_id": "nba-1",
-    }  # fmt: skip
+    }
 
 
 async def test_unknown_account_is_not_found() -> None:

@@ -30,8 +30,12 @@ def test_escaped_fixml_in_both_soap_wrappers_maps_to_the_same_party(
     assert rs is not None
     party = to_party(rs)
     assert (party.id, party.type, party.given_name, party.middle_name, party.family_name) == (
-        "8011501010000214", PartyType.PERSON, "PRIYA", "R", "NAIR"
-    )  # fmt: skip
+        "8011501010000214",
+        PartyType.PERSON,
+        "PRIYA",
+        "R",
+        "NAIR",
+    )
     assert party.birth_date == date(1987, 4, 12)
     assert (party.segment, party.branch, party.relationship_manager) == ("MASSMKT", "0115", "02795")
     assert party.nationality == "IN"
@@ -66,8 +70,10 @@ def test_statement_padding_is_trimmed_and_the_raw_values_kept() -> None:
     assert salary.id == "1007710010000223:20241025:S531564:6"
     assert salary.source_id == "S531564/6"
     assert (salary.amount, salary.credit_debit, salary.currency) == (
-        Decimal("5500.00"), CreditDebit.CRDT, "INR"
-    )  # fmt: skip
+        Decimal("5500.00"),
+        CreditDebit.CRDT,
+        "INR",
+    )
     assert salary.description == "NEFT/SALARY/ACME TECH PVT LTD"
     assert salary.balance_after == Decimal("53750.00")
     assert salary.booked_at == datetime(2024, 10, 25, 18, 48, 32, tzinfo=IST)

@@ -79,8 +79,13 @@ def _attacks(secret: Path, port: int) -> dict[str, bytes]:
     }
 
 
-ATTACKS = ["billion_laughs", "external_entity_file", "external_entity_network", "external_dtd",
-           "parameter_entity"]  # fmt: skip
+ATTACKS = [
+    "billion_laughs",
+    "external_entity_file",
+    "external_entity_network",
+    "external_dtd",
+    "parameter_entity",
+]
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
