@@ -26,11 +26,12 @@ from xsell_connect.models import (
 )
 
 from . import writeback
+from ._ledger_fast import ledger_entry_from_element
 from .catalog import to_products
 from .client import FinacleClient
 from .events import parse_alert
-from .fixml import fill
-from .mapping import record, to_account, to_ledger_entry, to_party
+from .fixml import Q, fill
+from .mapping import record, to_account, to_party
 from .settings import FinacleSettings
 
 __all__ = ["FinacleAdapter"]
@@ -169,7 +170,7 @@ class FinacleAdapter(CoreBankingAdapter):
             self._accounts[acid] = known
         return known
 
-    async def _statement(self, ref: _AccountRef, rows: int) -> tuple[list[dict[str, Any]], bool]:
+    async def _statement(self, ref: _AccountRef, rows: int) -> tuple[list[Any], bool]:
         def body(b: Any) -> None:
             request = fill(b, f"{_LAST_N}Request/PaginatedAccountTransactionList")
             fill(request, "accountListElement", [("acid", ref.acid), ("branchId", ref.branch)])
@@ -182,13 +183,11 @@ class FinacleAdapter(CoreBankingAdapter):
             not_found=self._account_codes,
             ident=ref.acid,
         )
-        statement = record(
-            reply.business(f"{_LAST_N}Response/PaginatedAccountStatement")
-            if reply.business(f"{_LAST_N}Response/PaginatedAccountStatement") is not None
-            else reply.body
-        )
-        more = str(statement.get("hasMoreData", "")).strip().upper() == "Y"
-        return list(statement.get("transactionDetails", [])), more
+        statement = reply.business(f"{_LAST_N}Response/PaginatedAccountStatement")
+        if statement is None:
+            return [], False
+        more = (statement.findtext(f"{Q}hasMoreData") or "").strip().upper() == "Y"
+        return list(statement.iterfind(f"{Q}transactionDetails")), more
 
     async def list_ledger_entries(
         self,
@@ -212,7 +211,7 @@ class FinacleAdapter(CoreBankingAdapter):
         tz = self.settings.zone
         while True:
             rows, more = await self._statement(ref, rows_wanted)
-            entries = [to_ledger_entry(row, ref.acid, ref.currency, tz) for row in reversed(rows)]
+            entries = [ledger_entry_from_element(r, ref.acid, ref.currency, tz) for r in rows[::-1]]
             reached = since is not None and bool(entries) and _stamp(entries[0]) < since
             if not more or reached:
                 break

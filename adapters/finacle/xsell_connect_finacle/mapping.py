@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 
 from lxml import etree
@@ -43,6 +44,8 @@ from .settings import Scheme
 __all__ = ["Codes", "entry_id", "record", "to_account", "to_ledger_entry", "to_party"]
 
 PLATFORM = "finacle"
+_Q = "{http://www.finacle.com/fixml}"
+_QLEN = len(_Q)
 #: Blocks that may repeat, always read as lists.
 REPEATED = frozenset(
     {
@@ -113,9 +116,9 @@ def record(element: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for node in element:
         tag = node.tag
-        if not isinstance(tag, str):
+        if type(tag) is not str:
             continue  # comments, processing instructions
-        name = tag.rsplit("}", 1)[-1]
+        name = tag[_QLEN:] if tag.startswith(_Q) else tag.rpartition("}")[2]
         value: Any = record(node) if len(node) else (node.text or "")
         if name in REPEATED:
             out.setdefault(name, []).append(value)
@@ -330,7 +333,14 @@ def to_account(
 
 def entry_id(acid: str, tran_date: date, tran_id: str, serial: str) -> str:
     """A part-transaction's id: account, tran date, tran id and serial (padding trimmed)."""
-    return f"{acid.strip()}:{tran_date:%Y%m%d}:{tran_id.strip()}:{serial.strip()}"
+    day = f"{tran_date.year:04d}{tran_date.month:02d}{tran_date.day:02d}"
+    return f"{acid.strip()}:{day}:{tran_id.strip()}:{serial.strip()}"
+
+
+@lru_cache(maxsize=256)
+def _transaction_code(category: str | None) -> BankTransactionCode:
+    """ISO "not available" with Finacle's ``txnCat`` kept (frozen, so shared safely)."""
+    return BankTransactionCode.unknown(category)
 
 
 def to_ledger_entry(row: dict[str, Any], acid: str, currency: str, tz: tzinfo) -> LedgerEntry:
@@ -360,7 +370,7 @@ def to_ledger_entry(row: dict[str, Any], acid: str, currency: str, tz: tzinfo) -
         "booking_date": tran_date,
         "value_date": _day(r, "valueDate") or tran_date,
         "booked_at": posted,
-        "bank_transaction_code": BankTransactionCode.unknown(category.strip() or None),
+        "bank_transaction_code": _transaction_code(category.strip() or None),
         "description": description or None,
         "balance_after": balance.number("amountValue"),
         "extra": {

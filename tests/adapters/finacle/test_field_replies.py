@@ -101,3 +101,32 @@ def test_script_refusal_under_host_success_is_a_failure() -> None:
         script_outcome(reply, "XSELL_NBA_UPD.scr", party_id="8011", not_found_codes=frozenset())
     assert caught.value.vendor_codes == ("XS014",)
     assert "NBA EXPIRY BEFORE TODAY" in str(caught.value)
+
+
+def test_the_fast_statement_path_equals_the_reader_path() -> None:
+    from xsell_connect_finacle._ledger_fast import ledger_entry_from_element
+    from xsell_connect_finacle.fixml import Q
+
+    reply = read_reply(fixture("statement_padded.xml"), operation="ledger")
+    statement = reply.business(
+        "getLastNTransactionsWithPaginationResponse/PaginatedAccountStatement"
+    )
+    assert statement is not None
+    rows = list(statement.iterfind(f"{Q}transactionDetails"))
+    fast = [ledger_entry_from_element(r, "1007710010000223", "INR", IST) for r in rows]
+    slow = [to_ledger_entry(record(r), "1007710010000223", "INR", IST) for r in rows]
+    assert fast == slow
+    assert len(fast) == 2
+
+
+def test_a_broken_row_gets_the_readers_error_with_its_path() -> None:
+    from xsell_connect_finacle._ledger_fast import ledger_entry_from_element
+    from xsell_connect_finacle.fixml import Q, parse_xml
+
+    from xsell_connect.errors import MappingError
+
+    body = fixture("statement_padded.xml").replace(b"<txnType>C</txnType>", b"<txnType>X</txnType>")
+    row = next(parse_xml(body).iter(f"{Q}transactionDetails"))
+    with pytest.raises(MappingError) as caught:
+        ledger_entry_from_element(row, "1007710010000223", "INR", IST)
+    assert caught.value.path == ("transactionSummary", "txnType")
