@@ -24,6 +24,7 @@ __all__ = ["PLATFORMS", "main", "measure"]
 
 #: Platform -> module with ``TARGET`` and ``prepare(entries) -> (path, floor)``.
 PLATFORMS: dict[str, str] = {
+    "finacle": "bench.normalize.finacle",
     "mambu": "bench.normalize.mambu",
     "flexcube": "bench.normalize.flexcube",
     "temenos": "bench.normalize.temenos",

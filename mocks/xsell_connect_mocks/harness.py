@@ -43,6 +43,7 @@ def pick_account(bank: SyntheticBank, since: datetime, until: datetime) -> Accou
 
 #: Platform -> "module:Class" of its harness, imported on demand (as the mock registry does).
 HARNESSES: dict[str, str] = {
+    "finacle": "xsell_connect_mocks.finacle.harness:FinacleHarness",
     "mambu": "xsell_connect_mocks.mambu.harness:MambuHarness",
     "flexcube": "xsell_connect_mocks.flexcube.harness:FlexcubeHarness",
     "temenos": "xsell_connect_mocks.temenos.harness:TemenosHarness",

@@ -16,6 +16,7 @@ from xsell_connect_mocks.framework import FaultRule, MockCore
 __all__ = ["MOCKS", "available_mocks", "create_mock"]
 
 MOCKS: dict[str, str] = {
+    "finacle": "xsell_connect_mocks.finacle:FinacleMock",
     "mambu": "xsell_connect_mocks.mambu:MambuMock",
     "flexcube": "xsell_connect_mocks.flexcube:FlexcubeMock",
     "temenos": "xsell_connect_mocks.temenos:TemenosMock",
