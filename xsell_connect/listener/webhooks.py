@@ -49,11 +49,15 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 def decode_secret(secret: str) -> bytes:
     """The HMAC key of a ``whsec_<base64>`` secret."""
-    encoded = secret.removeprefix(_PREFIX)
+    encoded = secret.removeprefix(_PREFIX).rstrip("=")
     try:
-        return base64.b64decode(encoded, validate=True)
+        # Padding is optional, as in the reference library.
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError):
-        raise SignatureError("webhook secret is not whsec_<base64>", attribute="secret") from None
+        key = b""
+    if not key:
+        raise SignatureError("webhook secret is not whsec_<base64>", attribute="secret")
+    return key
 
 
 def sign(key: bytes, webhook_id: str, timestamp: int, body: bytes) -> str:
