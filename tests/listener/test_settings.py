@@ -118,3 +118,16 @@ def test_the_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XSELL_SOURCE_MAMBU_SECRETS", "a-long-random-shared-secret")
     settings = load_settings(example)
     assert [s.name for s in settings.sources] == ["core", "mambu"]
+
+
+def test_the_core_and_its_cli_load_without_the_listener_libraries() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, xsell_connect, xsell_connect.cli; "
+        "print(sorted(m for m in ('starlette', 'uvicorn', 'pika', 'prometheus_client') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]"

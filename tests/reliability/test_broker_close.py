@@ -7,6 +7,7 @@ then count lost messages (must be 0) and duplicates (allowed, absorbed by the in
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 import uuid
@@ -25,6 +26,7 @@ from xsell_connect.store import InboxStatus, Store
 pytestmark = pytest.mark.services
 
 MESSAGES = 5000
+RABBITMQCTL = shutil.which("rabbitmqctl")
 
 
 class CountingIngestor(Ingestor):
@@ -39,9 +41,10 @@ class CountingIngestor(Ingestor):
 
 
 def close_connections(name: str) -> int:
+    assert RABBITMQCTL is not None
     """Close, from the broker's side, the connections whose connection_name is ``name``."""
     listing = subprocess.run(
-        ["rabbitmqctl", "-q", "--no-table-headers", "list_connections", "pid", "client_properties"],
+        [RABBITMQCTL, "-q", "--no-table-headers", "list_connections", "pid", "client_properties"],
         capture_output=True,
         check=True,
         text=True,
@@ -52,7 +55,7 @@ def close_connections(name: str) -> int:
         pid, _, properties = line.partition("\t")
         if f'{{"connection_name","{name}"}}' in properties:
             subprocess.run(
-                ["rabbitmqctl", "close_connection", pid, "reliability test"],
+                [RABBITMQCTL, "close_connection", pid, "reliability test"],
                 check=True,
                 capture_output=True,
                 timeout=60,
@@ -83,8 +86,8 @@ def amqp(rabbitmq: str) -> Iterator[AmqpSettings]:
 def test_no_message_is_lost_when_the_broker_closes_the_connection(
     rabbitmq: str, amqp: AmqpSettings, tmp_path: Path
 ) -> None:
-    if subprocess.run(["which", "rabbitmqctl"], capture_output=True).returncode:
-        pytest.skip("rabbitmqctl is not installed here")
+    if RABBITMQCTL is None:
+        pytest.skip("rabbitmqctl is not installed here: cannot close a connection broker-side")
     connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
     channel = connection.channel()
     declare_topology(channel, amqp)
