@@ -301,3 +301,6 @@ def store_migrate(url: str, sql: bool) -> None:
         click.echo(f"store at revision {current_revision(engine)}")
     finally:
         engine.dispose()
+
+
+main.add_command(__import__("xsell_connect.listener.cli", fromlist=["listen"]).listen)

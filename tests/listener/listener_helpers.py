@@ -1,0 +1,52 @@
+"""Helpers shared by the listener tests: settings, secrets, canonical event bodies."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from xsell_connect.listener.settings import ListenerSettings
+from xsell_connect.models import CanonicalEvent, EventType
+
+SECRET = "whsec_" + base64.b64encode(b"listener-test-key-0123456789abcd").decode()
+OTHER_SECRET = "whsec_" + base64.b64encode(b"listener-test-key-rotated-987654").decode()
+MAMBU_SECRET = "mambu-shared-secret-for-tests"
+
+
+def make_settings(store_url: str, **changes: Any) -> ListenerSettings:
+    values: dict[str, Any] = {
+        "store_url": store_url,
+        "sources": [
+            {"name": "bank", "secrets": [SECRET], "max_body_bytes": 4096},
+            {
+                "name": "mambu",
+                "format": "mambu",
+                "verification": "shared-secret",
+                "secrets": [MAMBU_SECRET],
+                "id_header": "x-notifications-idempotency-key",
+            },
+            {
+                "name": "branch",
+                "verification": "none",
+                "allow_ips": ["10.1.0.0/16"],
+            },
+        ],
+        "workers": {"count": 0, "retry_seconds": 0},
+    }
+    values.update(changes)
+    return ListenerSettings(**values)
+
+
+def event_body(key: str, party: str = "P-1") -> bytes:
+    """A canonical event (CloudEvents JSON) with a deterministic id from ``key``."""
+    event = CanonicalEvent.wrap(
+        type=EventType.PARTY_ACTIVITY,
+        platform="bank",
+        source="https://core.bank.example",
+        key=key,
+        time=datetime(2026, 11, 21, 9, 0, tzinfo=UTC),
+        subject=party,
+        data={"party_id": party},
+    )
+    return event.to_json().encode()

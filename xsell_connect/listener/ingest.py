@@ -1,0 +1,150 @@
+"""From verified raw bytes to a committed inbox row: the one path webhooks and AMQP share.
+
+``Ingestor.accept`` parses the body with the source's parser (so that a malformed payload
+is refused, and kept with ``inbox.reject``, before the sender is told anything), then
+commits the raw body with ``inbox.put``. The worker parses it again later: parsers are pure,
+and the canonical event ids are deterministic, so both parses agree.
+
+The inbox key is the sender's delivery id (``webhook-id``, the source's id header, the AMQP
+``message_id``) when there is one, else derived from the canonical event ids, else the
+body's digest: a retried delivery is stored once.
+
+``accept`` is synchronous (the store is sync SQLAlchemy): call it off the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ValidationError
+
+from xsell_connect.errors import MalformedEventError
+from xsell_connect.listener.settings import CANONICAL_FORMAT, SourceSettings
+from xsell_connect.models import CanonicalEvent
+from xsell_connect.store import Inbox
+
+__all__ = ["TRANSPORT_HEADER", "Accepted", "Ingestor", "Outcome", "Parsers", "parse_canonical"]
+
+#: Stored with each row so that the worker knows which parser entry point to call.
+TRANSPORT_HEADER = "xsell-transport"
+#: Headers never stored: credentials of the sender.
+_NEVER_STORED = frozenset({"authorization", "proxy-authorization", "cookie", "webhook-signature"})
+
+Parser = Callable[[Mapping[str, Any], bytes], list[CanonicalEvent]]
+
+
+class Outcome(StrEnum):
+    STORED = "stored"  # new: committed to the inbox
+    DUPLICATE = "duplicate"  # the inbox had it already
+    REJECTED = "rejected"  # malformed: kept for inspection, never processed
+    EMPTY = "empty"  # parsed to no event (a keep-alive): nothing to store
+
+
+@dataclass(frozen=True)
+class Accepted:
+    outcome: Outcome
+    inbox_id: str
+    events: list[CanonicalEvent] = field(default_factory=list)
+    reason: str | None = None
+    attribute: str | None = None
+
+
+def parse_canonical(_headers: Mapping[str, Any], body: bytes) -> list[CanonicalEvent]:
+    """Bodies that are CloudEvents structured JSON already: one event, or a list of them."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        raise MalformedEventError("body is not valid JSON", raw=body, attribute="body") from None
+    items = value if isinstance(value, list) else [value]
+    events = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            where = f"[{index}]" if isinstance(value, list) else "body"
+            raise MalformedEventError(f"{where} is not an object", raw=body, attribute=where)
+        try:
+            events.append(CanonicalEvent.model_validate(item))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise MalformedEventError(
+                f"not a canonical event: {where}: {first['msg']}", raw=body, attribute=where
+            ) from None
+    return events
+
+
+class Parsers:
+    """Parser per (format, transport); adapters are built once, on first use."""
+
+    def __init__(self) -> None:
+        self._adapters: dict[str, Any] = {}
+
+    def _adapter(self, name: str) -> Any:
+        if name not in self._adapters:
+            from xsell_connect.registry import create_adapter
+
+            self._adapters[name] = create_adapter(name)
+        return self._adapters[name]
+
+    def parse(
+        self, fmt: str, transport: str, headers: Mapping[str, Any], body: bytes
+    ) -> list[CanonicalEvent]:
+        if fmt == CANONICAL_FORMAT:
+            return parse_canonical(headers, body)
+        adapter = self._adapter(fmt)
+        if transport == "amqp":
+            events: list[CanonicalEvent] = adapter.parse_message(headers, body)
+        else:
+            events = adapter.parse_webhook(headers, body)
+        return events
+
+
+def _key(delivery_id: str | None, events: list[CanonicalEvent], body: bytes) -> str:
+    if delivery_id:
+        return delivery_id
+    if len(events) == 1:
+        return events[0].id
+    digest = hashlib.sha256()
+    for part in [e.id for e in events] if events else [body]:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\x1f")
+    return "sha256:" + digest.hexdigest()
+
+
+class Ingestor:
+    """Parse, then commit raw events to the inbox (see the module docstring)."""
+
+    def __init__(self, inbox: Inbox, parsers: Parsers | None = None) -> None:
+        self.inbox = inbox
+        self.parsers = parsers or Parsers()
+
+    def accept(
+        self,
+        source: SourceSettings,
+        transport: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        delivery_id: str | None = None,
+    ) -> Accepted:
+        """Store one verified delivery; see ``Outcome`` for what can come back."""
+        if delivery_id is None and source.id_header:
+            delivery_id = headers.get(source.id_header.lower()) or None
+        hidden = _NEVER_STORED | {source.secret_header.lower()}
+        kept = {k: v for k, v in headers.items() if k not in hidden}
+        kept[TRANSPORT_HEADER] = transport
+        try:
+            events = self.parsers.parse(source.format, transport, headers, body)
+        except MalformedEventError as exc:
+            key = _key(delivery_id, [], body)
+            self.inbox.reject(source.name, key, body, kept, str(exc)[:2000])
+            return Accepted(Outcome.REJECTED, key, reason=str(exc), attribute=exc.attribute)
+        if not events:
+            return Accepted(Outcome.EMPTY, _key(delivery_id, [], body))
+        key = _key(delivery_id, events, body)
+        new = self.inbox.put(source.name, key, body, kept)
+        return Accepted(Outcome.STORED if new else Outcome.DUPLICATE, key, events)

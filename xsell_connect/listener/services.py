@@ -1,0 +1,138 @@
+"""Everything one listener process runs, built once from the settings.
+
+``Services.build(settings)`` opens (and migrates) the store, decodes the sources' keys,
+binds the pipeline ports (in-memory ones when no pipeline is configured) and prepares the
+AMQP consumer; ``lifespan`` starts the inbox workers and the consumer with the ASGI app and
+stops them gracefully (uvicorn runs it on SIGTERM): the consumer stops taking messages and
+settles the one in hand, the workers finish their current item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xsell_connect.listener.ingest import Accepted, Ingestor, Outcome, Parsers
+from xsell_connect.listener.metrics import ListenerMetrics
+from xsell_connect.listener.ports import (
+    ApprovalQueue,
+    EventSink,
+    InMemoryApprovalQueue,
+    InMemoryNextBestActions,
+    MemorySink,
+    NextBestActionReader,
+    PipelineStats,
+    load_factory,
+)
+from xsell_connect.listener.settings import ListenerSettings, SourceSettings, Verification
+from xsell_connect.listener.webhooks import SourceVerifier, decode_secret
+from xsell_connect.listener.worker import InboxWorker
+from xsell_connect.store import Store
+
+__all__ = ["Services", "verifier_for"]
+
+log = logging.getLogger("xsell_connect.listener")
+
+
+def verifier_for(source: SourceSettings) -> SourceVerifier:
+    secrets = [s.get_secret_value() for s in source.secrets]
+    standard = source.verification is Verification.STANDARD_WEBHOOKS
+    shared = source.verification is Verification.SHARED_SECRET
+    return SourceVerifier(
+        standard_keys=tuple(decode_secret(s) for s in secrets) if standard else (),
+        shared_secrets=tuple(s.encode() for s in secrets) if shared else (),
+        secret_header=source.secret_header,
+        networks=tuple(source.allow_ips),
+        tolerance=source.tolerance_seconds,
+    )
+
+
+@dataclass
+class Services:
+    settings: ListenerSettings
+    store: Store
+    sink: EventSink = field(default_factory=MemorySink)
+    nba: NextBestActionReader = field(default_factory=InMemoryNextBestActions)
+    approvals: ApprovalQueue = field(default_factory=InMemoryApprovalQueue)
+    stats: PipelineStats | None = None
+    parsers: Parsers = field(default_factory=Parsers)
+    #: Readiness of the broker; None when no consumer runs in this process.
+    broker_ready: Callable[[], bool] | None = None
+    consumer: Any = None  # amqp.Consumer, imported only when configured (pika)
+    worker_prefix: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    def __post_init__(self) -> None:
+        self.ingestor = Ingestor(self.store.inbox, self.parsers)
+        self.verifiers = {s.name: verifier_for(s) for s in self.settings.sources}
+        self.metrics = ListenerMetrics(self._depth, self.stats)
+
+    def _depth(self) -> dict[str, int]:
+        try:
+            return {k.value: v for k, v in self.store.inbox.depth().items()}
+        except Exception:  # the store is down: /metrics still answers, without depth
+            return {}
+
+    @classmethod
+    def build(cls, settings: ListenerSettings, **ports: Any) -> Services:
+        """Open the store and bind the ports (``ports`` override the configured ones)."""
+        if "sink" not in ports and settings.pipeline.sink is not None:
+            ports["sink"] = load_factory(settings.pipeline.sink, settings.pipeline.options)
+        amqp = settings.amqp
+        if amqp is not None and amqp.republish_exchange is not None:
+            from xsell_connect.listener.amqp import Republisher, RepublishingSink
+
+            republisher = Republisher(amqp.url.get_secret_value(), amqp.republish_exchange)
+            ports["sink"] = RepublishingSink(ports.get("sink") or MemorySink(), republisher)
+        services = cls(settings, Store.open(settings.store_url), **ports)
+        if settings.amqp is not None and services.consumer is None:
+            from xsell_connect.listener.amqp import Consumer
+
+            source = settings.source(settings.amqp.source)
+            assert source is not None  # checked by ListenerSettings
+            services.consumer = Consumer(settings.amqp, source, services.ingestor, services.count)
+            services.broker_ready = services.consumer.connected.is_set
+        return services
+
+    def count(self, source: str, transport: str, accepted: Accepted) -> None:
+        self.metrics.deliveries.labels(source, transport, accepted.outcome.value).inc()
+        if accepted.outcome is Outcome.STORED:
+            for event in accepted.events:
+                self.metrics.events_in.labels(source, transport, event.type).inc()
+
+    def workers(self) -> list[InboxWorker]:
+        sources = {s.name: s for s in self.settings.sources}
+        return [
+            InboxWorker(
+                self.store.inbox,
+                self.parsers,
+                sources,
+                self.sink,
+                name=f"{self.worker_prefix}:{n}",
+                settings=self.settings.workers,
+                latency=self.metrics.pipeline_latency,
+            )
+            for n in range(self.settings.workers.count)
+        ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Any) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(w.run(stop)) for w in self.workers()]
+        if self.consumer is not None:
+            self.consumer.start()
+        log.info("listener started: %d workers, consumer %s", len(tasks), self.consumer is not None)
+        try:
+            yield
+        finally:
+            if self.consumer is not None:
+                await asyncio.to_thread(self.consumer.stop)
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.store.close()
+            log.info("listener stopped")
