@@ -24,17 +24,26 @@ _ENVELOPE = "{http://schemas.xmlsoap.org/soap/envelope/}Envelope"
 _BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
 
 
+_NAMES: dict[str, str] = {}  # qualified tag -> local name: the few element names of replies
+
+
 def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
+    name = tag.rpartition("}")[2]
+    if len(_NAMES) < 4096:  # bounded: a hostile reply cannot grow it without limit
+        _NAMES[tag] = name
+    return name
 
 
 def _block(element: etree._Element) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    names = _NAMES
     for child in element:
+        tag = child.tag
+        name = names.get(tag) or _local(tag)
         if len(child):
-            out.setdefault(_local(child.tag), []).append(_block(child))
+            out.setdefault(name, []).append(_block(child))
         else:
-            out[_local(child.tag)] = child.text
+            out[name] = child.text
     return out
 
 
