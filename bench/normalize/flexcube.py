@@ -5,7 +5,7 @@ reply is read from its bytes): the hardened lxml parser reads the envelope (DOCT
 no entities, no network) into plain dicts, MSGSTAT and FCUBS_ERROR_RESP are checked, each
 ``Acc-Txn-Full`` row maps to ``LedgerEntry`` and is wrapped into a ``CanonicalEvent``.
 The floor, in the same run: raw lxml parsing of the same bytes plus validating the same
-events from canonical JSON. Target ≥ 0.3 (an XML core through zeep).
+events from canonical JSON. Target ≥ 0.3 (an XML core).
 """
 
 from __future__ import annotations
