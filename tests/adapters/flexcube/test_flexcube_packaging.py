@@ -54,26 +54,37 @@ def _uv() -> str:
     return str(uv)
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _build(package: str, out: Path) -> Path:
     """sdist, then the wheel from it (as ``uv build`` does), offline: hatchling comes from
     the uv cache that ``uv sync`` filled."""
-    out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [_uv(), "build", "--offline", "--quiet", "--package", "xsell-connect-flexcube", "-o",
-         str(out)],
+        [_uv(), "build", "--offline", "--quiet", "--package", package, "-o", str(out)],
         cwd=ROOT, check=True, timeout=180, env={**os.environ, "UV_OFFLINE": "1"},
     )  # fmt: skip
-    (found,) = out.glob("xsell_connect_flexcube-*.whl")
+    (found,) = out.glob(f"{package.replace('-', '_')}-*.whl")
     return found
 
 
-def test_the_wheel_holds_every_wsdl_and_xsd_as_real_files(wheel: Path) -> None:
-    with zipfile.ZipFile(wheel) as archive:
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _build("xsell-connect-flexcube", tmp_path_factory.mktemp("dist"))
+
+
+@pytest.mark.parametrize(
+    ("package", "folder"),
+    [
+        ("xsell-connect-flexcube", "xsell_connect_flexcube/wsdl/"),
+        ("xsell-connect-mocks", "xsell_connect_mocks/flexcube/wsdl/"),  # what the mock serves
+    ],
+)
+def test_the_wheel_holds_every_wsdl_and_xsd_as_real_files(
+    package: str, folder: str, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(_build(package, tmp_path)) as archive:
         packed = {
-            name.removeprefix("xsell_connect_flexcube/wsdl/"): archive.read(name)
+            name.removeprefix(folder): archive.read(name)
             for name in archive.namelist()
-            if name.startswith("xsell_connect_flexcube/wsdl/")
+            if name.startswith(folder)
         }
     files = [*CONTRACTS.glob("*.wsdl"), *CONTRACTS.glob("*.xsd")]
     expected = {p.name: p.read_bytes() for p in files}
