@@ -5,9 +5,9 @@ add and reorder elements) and refuses DTDs, entities and external references. Ea
 WSDL is loaded from a local file with a WSDL client whose transport refuses every request,
 so nothing is fetched over the network, ever. Replies become plain dicts (dates as
 ``yyyy-mm-dd`` text; 12.x-only elements such as CIFCREATIONDT merged in as text). zeep
-builds every request; the replies of ``RAW_SERVICES`` (the statement, the hot path) are read
-from their bytes by :mod:`.reply` into the same dicts, and left to zeep when they are not a
-plain success.
+builds every request and hands back the raw reply: an HTTP error without a SOAP Fault is
+judged by its status, the replies of ``RAW_SERVICES`` (the statement, the hot path) are read
+from their bytes by :mod:`.reply` into the same dicts, and the rest goes through zeep.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class FlexcubeClient:
         self._wsdl_http = httpx.Client(transport=httpx.MockTransport(_refuse))
         self._proxies: dict[str, AsyncServiceProxy] = {}
         self._bindings: dict[str, tuple[zeep.AsyncClient, SoapBinding]] = {}
-        self.zeep = zeep_settings()
+        self.zeep = zeep_settings(raw_response=True)  # replies are processed in _reply
 
     def proxy(self, service: str) -> AsyncServiceProxy:
         """The service's operations, loading its WSDL from the local directory once."""
@@ -117,8 +117,7 @@ class FlexcubeClient:
         if found is None:
             transport = AsyncTransport(client=self.http, wsdl_client=self._wsdl_http)  # type: ignore[no-untyped-call]
             wsdl = str(self.settings.wsdl_dir / f"{service}.wsdl")
-            settings = zeep_settings(raw_response=True) if service in RAW_SERVICES else self.zeep
-            client = zeep.AsyncClient(wsdl, settings=settings, transport=transport)  # type: ignore[no-untyped-call]
+            client = zeep.AsyncClient(wsdl, settings=self.zeep, transport=transport)  # type: ignore[no-untyped-call]
             binding = cast(SoapBinding, client.wsdl.bindings[f"{{{GW_NS}}}{service}SEIBinding"])
             address = f"{self.settings.gateway_url}/{service}/{service}"
             found = AsyncServiceProxy(client, binding, address=address)  # type: ignore[no-untyped-call]
@@ -127,20 +126,21 @@ class FlexcubeClient:
         return found
 
     def _reply(self, service: str, wsdl_operation: str, answer: Any) -> dict[str, Any]:
-        """The reply as plain dicts: zeep's answer, or for ``RAW_SERVICES`` the raw HTTP
-        response read by :func:`.reply.read` (zeep's ``process_reply`` when it declines)."""
-        if service in RAW_SERVICES:
-            client, binding = self._bindings[service]
-            operation = binding.get(wsdl_operation)  # type: ignore[no-untyped-call]
-            kind = str(answer.headers.get("Content-Type", "text/xml"))
-            if answer.status_code == 200 and not kind.startswith("multipart/"):
-                where = f"flexcube {wsdl_operation}"
-                message = operation.output.body.qname
-                found = raw_reply.read(answer.content, message, where=where)
-                if found is not None:
-                    return found
-            answer = binding.process_reply(client, operation, answer)  # type: ignore[no-untyped-call]
-        return plain(zeep.helpers.serialize_object(answer, dict))  # type: ignore[no-any-return,no-untyped-call]
+        """The raw HTTP reply as plain dicts. An HTTP error without a SOAP Fault (a proxy's
+        HTML page) is judged by its status; ``RAW_SERVICES`` replies are read by
+        :func:`.reply.read`; everything else goes through zeep's ``process_reply``."""
+        client, binding = self._bindings[service]
+        operation = binding.get(wsdl_operation)  # type: ignore[no-untyped-call]
+        where = f"flexcube {wsdl_operation}"
+        if answer.status_code != 200 and not raw_reply.is_fault(answer.content):
+            raise _for_status(answer.status_code, where)
+        kind = str(answer.headers.get("Content-Type", "text/xml"))
+        if service in RAW_SERVICES and answer.status_code == 200 and "multipart" not in kind:
+            found = raw_reply.read(answer.content, operation.output.body.qname, where=where)
+            if found is not None:
+                return found
+        result = binding.process_reply(client, operation, answer)  # type: ignore[no-untyped-call]
+        return plain(zeep.helpers.serialize_object(result, dict))  # type: ignore[no-any-return,no-untyped-call]
 
     def header(self, service: str, operation: str, xref: str | None = None) -> dict[str, Any]:
         """FCUBS_HEADER in order; the older XSD requires MSGID, CORRELID, MODULEID,
@@ -189,18 +189,21 @@ class FlexcubeClient:
         self._wsdl_http.close()
 
 
+def _for_status(status: int, where: str) -> UpstreamError:
+    if status == 429:
+        return RateLimitedError(f"{where}: HTTP 429")
+    if status >= 500:
+        return UpstreamUnavailableError(f"{where}: HTTP {status}")
+    return RequestRejectedError(f"{where}: HTTP {status}")
+
+
 def _translate(exc: Exception, operation: str) -> Exception:
     where = f"flexcube {operation}"
     if isinstance(exc, zeep.exceptions.Fault):
         cls = UpstreamUnavailableError if "Server" in str(exc.code) else RequestRejectedError
         return cls(f"{where}: SOAP Fault {exc.code}: {exc.message}")
     if isinstance(exc, zeep.exceptions.TransportError):
-        status = exc.status_code
-        if status == 429:
-            return RateLimitedError(f"{where}: HTTP 429")
-        if status >= 500:
-            return UpstreamUnavailableError(f"{where}: HTTP {status}")
-        return RequestRejectedError(f"{where}: HTTP {status}")
+        return _for_status(exc.status_code, where)
     if isinstance(exc, zeep.exceptions.DTDForbidden | zeep.exceptions.EntitiesForbidden):
         return FatalUpstreamError(f"{where}: reply refused, it declares a DTD or entities ({exc})")
     if isinstance(exc, zeep.exceptions.ExternalReferenceForbidden):

@@ -18,10 +18,11 @@ from xsell_connect.errors import FatalUpstreamError, UpstreamUnavailableError
 
 from . import safexml
 
-__all__ = ["read"]
+__all__ = ["is_fault", "read"]
 
 _ENVELOPE = "{http://schemas.xmlsoap.org/soap/envelope/}Envelope"
 _BODY = "{http://schemas.xmlsoap.org/soap/envelope/}Body"
+_FAULT = "{http://schemas.xmlsoap.org/soap/envelope/}Fault"
 
 
 _NAMES: dict[str, str] = {}  # qualified tag -> local name: the few element names of replies
@@ -67,3 +68,13 @@ def read(content: bytes, message: str, *, where: str) -> dict[str, Any] | None:
     if found is None:
         return None
     return {_local(part.tag): _block(part) for part in found if len(part)}
+
+
+def is_fault(content: bytes) -> bool:
+    """Whether ``content`` is a SOAP envelope carrying a Fault (an HTTP error page is not)."""
+    try:
+        root = safexml.parse(content)
+    except (safexml.RefusedXML, etree.XMLSyntaxError):
+        return False
+    body = root.find(_BODY) if root.tag == _ENVELOPE else None
+    return body is not None and body.find(_FAULT) is not None

@@ -15,7 +15,13 @@ from xsell_connect_mocks.flexcube import FlexcubeMock
 from xsell_connect_mocks.flexcube.notify import Notifier
 
 from xsell_connect.adapter import PageRequest
-from xsell_connect.errors import FatalUpstreamError, MalformedEventError
+from xsell_connect.errors import (
+    FatalUpstreamError,
+    MalformedEventError,
+    RateLimitedError,
+    RequestRejectedError,
+    UpstreamUnavailableError,
+)
 from xsell_connect.models import CreditDebit, EventType, NextBestAction
 
 BANK = BankConfig(seed=5, customers=4)
@@ -176,3 +182,22 @@ def test_a_notification_with_a_doctype_is_refused() -> None:
     with pytest.raises(MalformedEventError, match="DOCTYPE") as caught:
         adapter.parse_message({}, body)
     assert caught.value.raw == body
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "error"),
+    [
+        (503, b"<html><body>Service Unavailable</body></html>", UpstreamUnavailableError),
+        (500, b"not xml at all", UpstreamUnavailableError),
+        (502, b"", UpstreamUnavailableError),
+        (429, b"", RateLimitedError),
+        (404, b"<html>Not Found</html>", RequestRejectedError),
+    ],
+)
+async def test_an_http_error_without_a_soap_fault_is_judged_by_its_status(
+    status: int, content: bytes, error: type[Exception]
+) -> None:
+    transport = httpx.MockTransport(lambda _: httpx.Response(status, content=content))
+    async with _adapter(transport) as adapter:
+        with pytest.raises(error, match=f"flexcube QueryCustomerIO: HTTP {status}$"):
+            await adapter.get_party("100000001")
