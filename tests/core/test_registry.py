@@ -26,6 +26,7 @@ def tiny() -> Iterator[None]:
     yield
     registry.unregister_adapter("tiny")
 
+
 ACME = registry.BuiltinAdapter("xsell_connect_acme.adapter:AcmeAdapter", "xsell-connect-acme")
 
 
