@@ -1,10 +1,11 @@
 """FLEXCUBE: raw ``QueryAccTxnsIO`` SOAP replies → ``CanonicalEvent``, SOAP parsing included.
 
-The path is what the adapter does with each reply: zeep parses the envelope (strict=False,
-sequence order ignored, DTDs/entities/external refused), the result becomes plain dicts,
-each ``Acc-Txn-Full`` row maps to ``LedgerEntry`` and is wrapped into a ``CanonicalEvent``.
+The path is what the adapter does with each statement reply (zeep builds the request; the
+reply is read from its bytes): the hardened lxml parser reads the envelope (DOCTYPE refused,
+no entities, no network) into plain dicts, MSGSTAT and FCUBS_ERROR_RESP are checked, each
+``Acc-Txn-Full`` row maps to ``LedgerEntry`` and is wrapped into a ``CanonicalEvent``.
 The floor, in the same run: raw lxml parsing of the same bytes plus validating the same
-events from canonical JSON. Target ≥ 0.3 (an XML core through zeep).
+events from canonical JSON. Target ≥ 0.3 (an XML core).
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import httpx
-import zeep
-import zeep.helpers
 from lxml import etree
-from xsell_connect_flexcube.client import GW_NS, plain, zeep_settings
+from xsell_connect_flexcube.client import outcome
 from xsell_connect_flexcube.mapping import to_ledger_entry
-from xsell_connect_flexcube.settings import WSDL_DIR
+from xsell_connect_flexcube.reply import read
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.flexcube import FlexcubeMock
 
@@ -77,17 +75,15 @@ def _event(entry: LedgerEntry) -> CanonicalEvent:
 
 
 def _path(pages: list[bytes]) -> Callable[[], int]:
-    client = zeep.Client(str(WSDL_DIR / "XSCStatementService.wsdl"), settings=zeep_settings())
-    binding = client.wsdl.bindings[f"{{{GW_NS}}}XSCStatementServiceSEIBinding"]
-    operation = binding.get("QueryAccTxnsIO")
     tz = ZoneInfo("Europe/Paris")
+    message = f"{{{NS}}}QUERYACCTXNS_IOFS_RES"
 
     def run() -> int:
         n = 0
         for page in pages:
-            reply = SimpleNamespace(status_code=200, content=page, headers={}, encoding="utf-8")
-            result = binding.process_reply(client, operation, reply)
-            body = plain(zeep.helpers.serialize_object(result, dict))["FCUBS_BODY"]
+            reply = read(page, message, where="flexcube QueryAccTxnsIO")
+            assert reply is not None, "the mock answered something else than a statement"
+            body = outcome(reply, "QueryAccTxnsIO", kind="account", ident="")
             for row in body.get("Acc-Txn-Full") or []:
                 _event(to_ledger_entry(row, tz))
                 n += 1

@@ -14,6 +14,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pydantic
+
 from xsell_connect.mapping import CodeMap, RecordReader, build_model, country_code
 from xsell_connect.models import (
     Account,
@@ -29,6 +31,8 @@ from xsell_connect.models import (
     Product,
     ProductFamily,
 )
+
+from ._ledger_fast import Slow, ledger_entry_fast
 
 __all__ = ["ACCOUNT_FAMILIES", "to_account", "to_ledger_entry", "to_party", "to_product"]
 
@@ -168,6 +172,15 @@ def to_account(
 
 def to_ledger_entry(raw: Mapping[str, Any], tz: ZoneInfo) -> LedgerEntry:
     """``Acc-Txn-Full`` → LedgerEntry: unsigned amount, direction from ``DRCR_IND``."""
+    if type(raw) is dict:
+        try:
+            return ledger_entry_fast(raw, tz)
+        except (Slow, pydantic.ValidationError):
+            pass  # the reader below raises the MappingError, with the record and the path
+    return _ledger_entry(raw, tz)
+
+
+def _ledger_entry(raw: Mapping[str, Any], tz: ZoneInfo) -> LedgerEntry:
     r = RecordReader(raw, platform=PLATFORM)
     indicator = r.req_text("DRCR_IND")
     if indicator not in ("C", "D"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,7 +15,13 @@ from xsell_connect_mocks.flexcube import FlexcubeMock
 from xsell_connect_mocks.flexcube.notify import Notifier
 
 from xsell_connect.adapter import PageRequest
-from xsell_connect.errors import FatalUpstreamError, MalformedEventError
+from xsell_connect.errors import (
+    FatalUpstreamError,
+    MalformedEventError,
+    RateLimitedError,
+    RequestRejectedError,
+    UpstreamUnavailableError,
+)
 from xsell_connect.models import CreditDebit, EventType, NextBestAction
 
 BANK = BankConfig(seed=5, customers=4)
@@ -106,32 +113,44 @@ def listener() -> socket.socket:
     return server
 
 
-def _hostile_reply(kind: str, secret: Path, port: int) -> bytes:
+_MESSAGES = {  # the party through zeep, the statement read from its bytes
+    "party": (CUST_NS, "QUERYCUSTOMER_IOFS_RES", "Customer-Full", "CUSTNO", "NAME"),
+    "statement": (STMT_NS, "QUERYACCTXNS_IOFS_RES", "Acc-Txn-Full", "AC_NO", "NARRATIVE"),
+}
+_READS: dict[str, Callable[[FlexcubeAdapter], Awaitable[object]]] = {
+    "party": lambda adapter: adapter.get_party("10000000101"),
+    "statement": lambda adapter: adapter.list_ledger_entries("10000000101"),
+}
+
+
+def _hostile_reply(kind: str, reading: str, secret: Path, port: int) -> bytes:
     doctype = {
         "billion_laughs": '<!DOCTYPE S:Envelope [<!ENTITY a "lol"><!ENTITY x "&a;&a;&a;&a;">]>',
         "external_entity": f'<!DOCTYPE S:Envelope [<!ENTITY x SYSTEM "file://{secret}">]>',
         "external_dtd": f'<!DOCTYPE S:Envelope SYSTEM "http://127.0.0.1:{port}/x.dtd">',
     }[kind]
     value = "1" if kind == "external_dtd" else "&x;"
+    ns, message, record, key, text = _MESSAGES[reading]
     return (
-        f'{doctype}<S:Envelope xmlns:S="{S}"><S:Body><QUERYCUSTOMER_IOFS_RES xmlns="{CUST_NS}">'
-        "<FCUBS_HEADER><MSGSTAT>SUCCESS</MSGSTAT></FCUBS_HEADER><FCUBS_BODY><Customer-Full>"
-        f"<CUSTNO>100000001</CUSTNO><NAME>{value}</NAME></Customer-Full></FCUBS_BODY>"
-        "</QUERYCUSTOMER_IOFS_RES></S:Body></S:Envelope>"
+        f'{doctype}<S:Envelope xmlns:S="{S}"><S:Body><{message} xmlns="{ns}">'
+        f"<FCUBS_HEADER><MSGSTAT>SUCCESS</MSGSTAT></FCUBS_HEADER><FCUBS_BODY><{record}>"
+        f"<{key}>10000000101</{key}><{text}>{value}</{text}></{record}></FCUBS_BODY>"
+        f"</{message}></S:Body></S:Envelope>"
     ).encode()
 
 
+@pytest.mark.parametrize("reading", ["party", "statement"])
 @pytest.mark.parametrize("kind", ["billion_laughs", "external_entity", "external_dtd"])
 async def test_hostile_replies_are_refused_naming_the_cause_and_nothing_is_read(
-    kind: str, tmp_path: Path, listener: socket.socket
+    kind: str, reading: str, tmp_path: Path, listener: socket.socket
 ) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    reply = _hostile_reply(kind, secret, listener.getsockname()[1])
+    reply = _hostile_reply(kind, reading, secret, listener.getsockname()[1])
     transport = httpx.MockTransport(lambda _: httpx.Response(200, content=reply))
     async with _adapter(transport) as adapter:
         with pytest.raises(FatalUpstreamError, match="DTD or entities") as caught:
-            await adapter.get_party("100000001")
+            await _READS[reading](adapter)
     assert "TOP-SECRET" not in str(caught.value)
     with pytest.raises(BlockingIOError):
         listener.accept()
@@ -163,3 +182,22 @@ def test_a_notification_with_a_doctype_is_refused() -> None:
     with pytest.raises(MalformedEventError, match="DOCTYPE") as caught:
         adapter.parse_message({}, body)
     assert caught.value.raw == body
+
+
+@pytest.mark.parametrize(
+    ("status", "content", "error"),
+    [
+        (503, b"<html><body>Service Unavailable</body></html>", UpstreamUnavailableError),
+        (500, b"not xml at all", UpstreamUnavailableError),
+        (502, b"", UpstreamUnavailableError),
+        (429, b"", RateLimitedError),
+        (404, b"<html>Not Found</html>", RequestRejectedError),
+    ],
+)
+async def test_an_http_error_without_a_soap_fault_is_judged_by_its_status(
+    status: int, content: bytes, error: type[Exception]
+) -> None:
+    transport = httpx.MockTransport(lambda _: httpx.Response(status, content=content))
+    async with _adapter(transport) as adapter:
+        with pytest.raises(error, match=f"flexcube QueryCustomerIO: HTTP {status}$"):
+            await adapter.get_party("100000001")
