@@ -57,8 +57,14 @@ A policy is TOML (``defaults/policy.toml`` is the embedded default)::
     [holdout.patterns]
     salary_credit = "0.05"
 
+    [suitability]                 # affordability and liquidity (Decide's third filter)
+    min_monthly_inflow_credit = "1000"
+    max_credit_products = 2
+
     [levers]                      # business levers per product code or family
     TERM_DEPOSIT = "1.2"
+    [values]                      # value of a sale per product code or family
+    MORTGAGE = "3.0"
 """
 
 from __future__ import annotations
@@ -84,6 +90,7 @@ __all__ = [
     "Holdout",
     "NoExpose",
     "Policy",
+    "Suitability",
 ]
 
 
@@ -171,6 +178,16 @@ class Holdout(_Section):
         return self.patterns.get(pattern, self.share)
 
 
+class Suitability(_Section):
+    """Is it in the customer's interest (the Decide stage's third filter)."""
+
+    min_monthly_inflow_credit: Decimal = Field(default=Decimal(1000), ge=0)
+    min_monthly_inflow_mortgage: Decimal = Field(default=Decimal(2500), ge=0)
+    max_credit_products: int = Field(default=2, ge=0)
+    max_overdraft_episodes: int = Field(default=2, ge=0)
+    liquidity_buffer_months: Decimal = Field(default=Decimal(1), ge=0)
+
+
 class Policy(_Section):
     """The whole policy. Every section has a safe default; unknown keys are errors."""
 
@@ -189,7 +206,17 @@ class Policy(_Section):
     fairness: Fairness = Fairness()
     breakers: Breakers = Breakers()
     holdout: Holdout = Holdout()
+    suitability: Suitability = Suitability()
     levers: dict[str, Decimal] = Field(default_factory=dict)
+    values: dict[str, Decimal] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _factors_not_negative(self) -> Policy:
+        for table in ("levers", "values"):
+            for key, factor in getattr(self, table).items():
+                if factor < 0:
+                    raise ValueError(f"{table}.{key} must not be negative")
+        return self
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> Policy:
