@@ -47,7 +47,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from xsell_connect.models import CanonicalEvent, Offer, OfferStatus, Product
+from pydantic import TypeAdapter
+
+from xsell_connect.models import (
+    Account,
+    CanonicalEvent,
+    LedgerEntry,
+    Offer,
+    OfferStatus,
+    Product,
+)
 from xsell_connect.policy import Policy
 from xsell_connect.sync import Customer360
 
@@ -80,20 +89,21 @@ def decision_keys(party_id: str, pattern: str, triggering_event: str) -> tuple[s
     return "DEC-" + hexed[:16].upper(), "xsell-" + hexed[:32]
 
 
-def _digest(signals: Sequence[Signal], c360: Customer360, events: Iterable[CanonicalEvent]) -> str:
+_ENTRIES = TypeAdapter(tuple[LedgerEntry, ...])
+_ACCOUNTS = TypeAdapter(tuple[Account, ...])
+_SIGNALS = TypeAdapter(tuple[Signal, ...])
+_EVENTS = TypeAdapter(tuple[CanonicalEvent, ...])
+
+
+def _digest(signals: Sequence[Signal], c360: Customer360, events: Sequence[CanonicalEvent]) -> str:
+    """SHA-256 over the canonical JSON of the signals, events, party, holdings and postings."""
     h = hashlib.sha256()
-    for part in (
-        *(s.model_dump_json() for s in signals),
-        *(e.to_json() for e in events),
-        c360.party.model_dump_json(),
-        *(a.model_dump_json() for a in c360.accounts),
-    ):
-        h.update(part.encode())
-        h.update(b"\n")
+    h.update(_SIGNALS.dump_json(tuple(signals)))
+    h.update(_EVENTS.dump_json(tuple(events)))
+    h.update(c360.party.model_dump_json().encode())
+    h.update(_ACCOUNTS.dump_json(c360.accounts))
     for account_id in sorted(c360.entries):
-        for entry in c360.entries[account_id]:
-            h.update(entry.model_dump_json().encode())
-            h.update(b"\n")
+        h.update(_ENTRIES.dump_json(c360.entries[account_id]))
     return h.hexdigest()
 
 
