@@ -40,6 +40,8 @@ class PolicyError(ConfigurationError):
 def _dotted(loc: tuple[int | str, ...]) -> str:
     parts: list[str] = []
     for item in loc:
+        if item == "[key]":  # pydantic's marker for an invalid dict key: the key is named
+            continue
         if isinstance(item, int):
             parts.append(f"[{item}]")
         else:
