@@ -9,6 +9,7 @@ from _brain_support import catalog_products
 
 from xsell_connect.errors import ConfigurationError
 from xsell_connect.pipeline.engine import DecisionEngine
+from xsell_connect.pipeline.templates import TemplateSet
 from xsell_connect.pipeline.types import Tier
 from xsell_connect.policy import Policy, PolicyError
 
@@ -76,8 +77,6 @@ def test_a_valid_policy_loads_with_defaults_for_missing_sections(tmp_path: Path)
 
 
 def test_an_invalid_template_placeholder_is_refused(tmp_path: Path) -> None:
-    from xsell_connect.pipeline.templates import TemplateSet
-
     path = tmp_path / "templates.toml"
     path.write_text(
         '[[template]]\nid = "t"\nversion = "1"\nproducts = ["SAVINGS"]\n'
