@@ -284,10 +284,6 @@ def schema(directory: Path) -> None:
         click.echo(str(path))
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.group()
 def store() -> None:
     """The store: inbox, outbox, decisions (SQLite file by default, PostgreSQL by URL)."""
@@ -316,3 +312,17 @@ def store_migrate(url: str, sql: bool) -> None:
         click.echo(f"store at revision {current_revision(engine)}")
     finally:
         engine.dispose()
+
+
+def _add_pipeline_commands() -> None:
+    from .cli_pipeline import approvals, audit, batch
+
+    main.add_command(audit)
+    main.add_command(approvals)
+    main.add_command(batch)
+
+
+_add_pipeline_commands()
+
+if __name__ == "__main__":
+    main()

@@ -75,7 +75,7 @@ class ApprovalDesk:
             if not moved:
                 raise ApprovalError(f"decision {decision_id} is not pending approval")
             self.log.append_in(connection, record)
-            self.outbox.release_in(connection, decision_id)
+            self.outbox.release_in(connection, decision_id, at)
             record_contact_in(
                 connection, self.state, decision, timedelta(days=self.follow_up_days), at=at
             )

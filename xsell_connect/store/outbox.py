@@ -121,12 +121,12 @@ class OutboxStore:
         with self._engine.begin() as connection:
             return self.enqueue_in(connection, decision_id, pattern, effects)
 
-    def release_in(self, connection: Connection, decision_id: str) -> int:
-        """Held effects of a decision become pending now (a human approved)."""
+    def release_in(self, connection: Connection, decision_id: str, at: datetime) -> int:
+        """Held effects of a decision become pending, due at ``at`` (a human approved)."""
         stmt = (
             update(outbox)
             .where(outbox.c.decision_id == decision_id, outbox.c.status == OutboxStatus.HELD.value)
-            .values(status=OutboxStatus.PENDING.value, available_at=self._clock())
+            .values(status=OutboxStatus.PENDING.value, available_at=at)
         )
         return connection.execute(stmt).rowcount
 
