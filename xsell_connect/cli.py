@@ -228,26 +228,41 @@ def sync(
 
 
 @main.command()
-@click.option("--customers", default=200, show_default=True, type=int)
+@click.option("--customers", default=120, show_default=True, type=int)
 @click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--days", default=30, show_default=True, type=int, help="Days of events replayed.")
 @click.option(
-    "--output",
-    "-o",
-    default=".xsell/demo-events.jsonl",
+    "--store",
+    "store_path",
+    default=".xsell/demo.db",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file of the demo's store (recreated on every run).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    default=".xsell/demo-report.md",
     show_default=True,
     type=click.Path(dir_okay=False, path_type=Path),
 )
-def demo(customers: int, seed: int, output: Path) -> None:
-    """Run the Mambu adapter end to end against the in-process mock core.
+def demo(customers: int, seed: int, days: int, store_path: Path, report_path: Path) -> None:
+    """Run the decision pipeline end to end on the in-process Mambu mock core.
 
-    Syncs the synthetic bank into canonical events, then writes an offer, a
-    Next_Best_Action value and an AI_Interaction_Audit row for one customer and checks
-    the mock core's journal recorded each exactly once.
+    Replays the last DAYS days of the synthetic bank's postings through detect, enrich,
+    decide and govern, writes back to the mock core through the outbox, learns from a few
+    responses, verifies the audit chain, and writes a decision report (Markdown).
     """
     from .demo import run_demo
 
     try:
-        summary = asyncio.run(run_demo(customers=customers, seed=seed, output=output))
+        summary = run_demo(
+            customers=customers,
+            seed=seed,
+            days=days,
+            store_path=store_path,
+            report_path=report_path,
+        )
     except (XsellError, ModuleNotFoundError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(summary)
@@ -267,10 +282,6 @@ def schema(directory: Path) -> None:
 
     for path in write_schemas(directory):
         click.echo(str(path))
-
-
-if __name__ == "__main__":
-    main()
 
 
 @main.group()
@@ -303,4 +314,16 @@ def store_migrate(url: str, sql: bool) -> None:
         engine.dispose()
 
 
-main.add_command(__import__("xsell_connect.listener.cli", fromlist=["listen"]).listen)
+def _add_subcommands() -> None:
+    """Commands that live in their own modules (each imports its heavy parts lazily)."""
+    from xsell_connect.cli_pipeline import approvals, audit, batch
+    from xsell_connect.listener.cli import listen
+
+    for command in (audit, approvals, batch, listen):
+        main.add_command(command)
+
+
+_add_subcommands()
+
+if __name__ == "__main__":
+    main()

@@ -113,3 +113,23 @@ def test_mock_command_serves_the_mambu_mock_over_http() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_demo_runs_the_pipeline_and_ends_with_a_verified_summary(tmp_path: Path) -> None:
+    report = tmp_path / "report.md"
+    result = CliRunner().invoke(
+        main,
+        ["demo", "--customers", "12", "--days", "10", "--store", str(tmp_path / "demo.db"),
+         "--report", str(report)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = dict(
+        line.strip().split("  ", 1) for line in result.output.splitlines() if line.startswith("  ")
+    )
+    assert lines["audit chain"].strip().startswith("verified, ")
+    assert "parked 0" in lines["write-backs done"]
+    assert report.read_text().startswith("# xsell-connect decision report")
+    check = CliRunner().invoke(
+        main, ["audit", "verify", "--store", f"sqlite:///{tmp_path / 'demo.db'}"]
+    )
+    assert check.exit_code == 0

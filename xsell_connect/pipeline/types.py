@@ -113,6 +113,7 @@ class PolicyCheck(CanonicalModel):
     rule_id: str
     passed: bool
     reason: str
+    product_code: str | None = None  # the candidate the rule was applied to, if any
 
 
 class DecisionOutcome(StrEnum):

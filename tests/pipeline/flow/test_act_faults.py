@@ -1,0 +1,125 @@
+"""Act: under 20% write-back faults, every effect lands exactly once in the mock core."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import pytest
+from _flow_support import FakeClock, offered
+from xsell_connect_mambu import MambuAdapter, MambuSettings
+from xsell_connect_mocks.bank import BankConfig, SyntheticBank
+from xsell_connect_mocks.framework import FaultKind, FaultRule
+from xsell_connect_mocks.mambu import MambuMock
+
+from xsell_connect.pipeline.act import Backoff, Drainer, offer_effects
+from xsell_connect.store import Store
+from xsell_connect.store.governance import StoreGovernanceState
+from xsell_connect.store.outbox import OutboxStatus, OutboxStore
+
+PARTIES = 12
+
+
+def _faults(extra: FaultKind | None = None) -> list[FaultRule]:
+    # Three rules of 7.2% each, tried in turn: 1 - 0.928**3 = 20% of write-back calls fail.
+    kinds = [FaultKind.SERVER_ERROR, FaultKind.RATE_LIMIT, FaultKind.TIMEOUT]
+    if extra is not None:
+        kinds.append(extra)
+    methods = frozenset({"POST", "PATCH"})
+    # In process, a timeout raises once its latency passed: 10 ms, not the 30 s default.
+    return [
+        FaultRule(kind, probability=0.072, route="/api/*", methods=methods, latency=0.01)
+        for kind in kinds
+    ]
+
+
+@pytest.fixture
+def bank() -> SyntheticBank:
+    return SyntheticBank(BankConfig(seed=7, customers=PARTIES))
+
+
+async def _drain(mock: MambuMock, store: Store, clock: FakeClock) -> tuple[Drainer, OutboxStore]:
+    settings = MambuSettings(
+        base_url=f"{mock.base_url}/api", api_key="test-api-key", max_attempts=1
+    )
+    adapter = MambuAdapter.from_settings(settings, transport=mock.transport())
+    outbox = OutboxStore(store.engine, clock=clock)
+    drainer = Drainer(
+        outbox,
+        adapter,
+        governance=StoreGovernanceState(store.engine),
+        backoff=Backoff(initial=0.5, maximum=30, attempts=40),
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    return drainer, outbox
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    opened = Store.open(store_url)
+    yield opened
+    opened.close()
+
+
+async def _run(bank: SyntheticBank, store: Store, faults: list[FaultRule]) -> MambuMock:
+    mock = MambuMock(bank, faults=faults, fault_seed=3)
+    clock = FakeClock()
+    drainer, outbox = await _drain(mock, store, clock)
+    parties = [bank.customer(i).number for i in range(PARTIES)]
+    decisions = [offered(p) for p in parties]
+    for decision in decisions:
+        outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+    async with drainer.adapter:
+        report = await drainer.drain()
+        # A restart re-queues the same effects (same keys): nothing new is stored or sent.
+        for decision in decisions:
+            outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+        again = await drainer.drain()
+    assert sum(report.done.values()) == 3 * PARTIES
+    assert report.retried > 0
+    assert report.dead == 0
+    assert sum(again.done.values()) == 0
+    assert outbox.depth()[OutboxStatus.DONE] == 3 * PARTIES
+    return mock
+
+
+def _created(mock: MambuMock) -> Counter[str]:
+    return Counter(c.split(":")[0] for e in mock.journal.entries() for c in e.created)
+
+
+async def test_every_effect_lands_once_per_decision_under_5xx_429_and_timeouts(
+    bank: SyntheticBank, store: Store
+) -> None:
+    mock = await _run(bank, store, _faults())
+    assert mock.faults.fired[FaultKind.SERVER_ERROR] > 0
+    assert _created(mock) == {"task": PARTIES, "comment": PARTIES}
+    tasks = [e for e in mock.journal.entries() if e.created and e.created[0].startswith("task")]
+    assert len({e.idempotency_key for e in tasks}) == PARTIES
+    for i in range(PARTIES):
+        party = bank.customer(i).number
+        nba = mock._nba_of(party)
+        assert nba == "OFFER_SAV01"
+
+
+async def test_lost_responses_do_not_duplicate_records(bank: SyntheticBank, store: Store) -> None:
+    mock = await _run(bank, store, _faults(FaultKind.LOST_RESPONSE))
+    assert mock.faults.fired[FaultKind.LOST_RESPONSE] > 0
+    assert _created(mock) == {"task": PARTIES, "comment": PARTIES}
+
+
+async def test_a_fatal_error_parks_the_effect_with_the_reason(
+    bank: SyntheticBank, store: Store
+) -> None:
+    rule = FaultRule(FaultKind.VENDOR_ERROR, route="/api/tasks", methods=frozenset({"POST"}))
+    mock = MambuMock(bank, faults=[rule])
+    drainer, outbox = await _drain(mock, store, FakeClock())
+    decision = offered(bank.customer(0).number)
+    outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+    async with drainer.adapter:
+        report = await drainer.drain()
+    assert report.dead == 1
+    (dead,) = outbox.items(status=OutboxStatus.DEAD)
+    assert dead.kind.value == "offer"
+    assert dead.last_error is not None
+    assert dead.last_error.startswith("RequestRejectedError")

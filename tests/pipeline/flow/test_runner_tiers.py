@@ -1,0 +1,175 @@
+"""The runner commits each decision with its consequences; tiers, recall, approvals, shadow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from _flow_support import T0, FakeClock, offered
+
+from xsell_connect.pipeline.approve import ApprovalDesk, ApprovalError
+from xsell_connect.pipeline.runner import Runner
+from xsell_connect.pipeline.types import Decision, DecisionOutcome, Mode, Tier
+from xsell_connect.store import Store
+from xsell_connect.store.approvals import ApprovalStatus
+from xsell_connect.store.outbox import OutboxStatus
+
+
+class StubEngine:
+    """Stands in for the decision engine: returns the decision it is given."""
+
+    def __init__(self) -> None:
+        self.next: Decision | None = None
+
+    def detect(self, events: Any, c360: Any, *, now: Any) -> tuple[Any, ...]:
+        assert self.next is not None
+        return self.next.signals
+
+    async def decide(self, signals: Any, c360: Any, state: Any, **kw: Any) -> Decision:
+        assert self.next is not None
+        return self.next.model_copy(update={"mode": kw["mode"]})
+
+
+class StubEnricher:
+    async def customer_360(self, party_id: str, *, key: str, now: Any = None) -> object:
+        return object()
+
+    def forget(self, party_id: str, key: str) -> None:
+        pass
+
+
+@pytest.fixture
+def store(tmp_path: Any) -> Iterator[Store]:
+    opened = Store.open(f"sqlite:///{tmp_path / 'flow.db'}")
+    yield opened
+    opened.close()
+
+
+def _runner(store: Store, mode: Mode = Mode.LIVE) -> tuple[Runner, StubEngine, FakeClock]:
+    clock = FakeClock()
+    engine = StubEngine()
+    runner = Runner(store.engine, engine, StubEnricher(), mode=mode, clock=clock)  # type: ignore[arg-type]
+    return runner, engine, clock
+
+
+async def _decide(runner: Runner, engine: StubEngine, decision: Decision) -> Decision | None:
+    engine.next = decision
+    from xsell_connect.models import CanonicalEvent, EventType
+
+    event = CanonicalEvent.wrap(
+        type=EventType.LEDGER_ENTRY_POSTED, platform="mambu", source="test",
+        key=decision.event_ids[0], time=T0, subject=decision.party_id, data={},
+    )  # fmt: skip
+    return await runner.handle_event(event, now=T0)
+
+
+async def test_trusted_offer_queues_three_effects_due_now(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    await _decide(runner, engine, offered("100000001"))
+    items = runner.outbox.claim("t")
+    assert [i.kind.value for i in items] == ["offer", "next_best_action", "audit_record"]
+    assert [i.idempotency_key for i in items] == [
+        "key-100000001-1:offer", "key-100000001-1:nba", "key-100000001-1:audit",
+    ]  # fmt: skip
+    assert runner.approvals.list(None) == []
+    assert runner.state.has_open_offer("100000001", "SAV01")
+
+
+async def test_a_replayed_decision_queues_nothing_new(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    await _decide(runner, engine, offered("100000001"))
+    await _decide(runner, engine, offered("100000001"))
+    assert len(runner.outbox.items()) == 3
+    assert runner.stats.replayed == 1
+    assert runner.log.head()[0] == 1
+
+
+def _guarded() -> Decision:
+    decision = offered("100000002", tier=Tier.GUARDED)
+    return decision.model_copy(update={"timestamps": {"recall_until": T0 + timedelta(hours=24)}})
+
+
+async def test_guarded_offer_waits_for_its_recall_window_then_goes(store: Store) -> None:
+    runner, engine, clock = _runner(store)
+    await _decide(runner, engine, _guarded())
+    assert runner.approvals.get("DEC-100000002-1").status is ApprovalStatus.AUTO  # type: ignore[union-attr]
+    assert runner.outbox.claim("t") == []
+    clock.advance(hours=24, seconds=1)
+    assert len(runner.outbox.claim("t")) == 3
+
+
+async def test_guarded_offer_recalled_inside_the_window_is_never_sent(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    await _decide(runner, engine, _guarded())
+    record = ApprovalDesk(store.engine).recall(
+        "DEC-100000002-1", by="alice", reason="wrong segment", at=T0 + timedelta(hours=2)
+    )
+    assert record.outcome is DecisionOutcome.RECALLED
+    assert record.approver == "alice"
+    assert {i.status for i in runner.outbox.items()} == {OutboxStatus.CANCELLED}
+    assert runner.log.get("DEC-100000002-1/recalled") is not None
+    assert not runner.state.has_open_offer("100000002", "SAV01")
+
+
+async def test_recall_after_the_window_is_refused(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    await _decide(runner, engine, _guarded())
+    with pytest.raises(ApprovalError, match="no open recall window"):
+        ApprovalDesk(store.engine).recall(
+            "DEC-100000002-1", by="alice", reason="late", at=T0 + timedelta(hours=25)
+        )
+
+
+def _observed() -> Decision:
+    return offered("100000003", tier=Tier.OBSERVE, outcome=DecisionOutcome.PENDING_APPROVAL)
+
+
+async def test_observe_holds_effects_until_a_human_approves(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    await _decide(runner, engine, _observed())
+    assert {i.status for i in runner.outbox.items()} == {OutboxStatus.HELD}
+    assert runner.outbox.claim("t") == []
+    assert not runner.state.has_open_offer("100000003", "SAV01")
+    record = ApprovalDesk(store.engine).approve("DEC-100000003-1", by="bob", at=T0)
+    assert (record.outcome, record.approver) == (DecisionOutcome.APPROVED, "bob")
+    assert len(runner.outbox.claim("t")) == 3
+    assert runner.state.has_open_offer("100000003", "SAV01")
+    with pytest.raises(ApprovalError, match="not pending"):
+        ApprovalDesk(store.engine).approve("DEC-100000003-1", by="carol", at=T0)
+
+
+async def test_reject_needs_a_reason_and_cancels_the_effects(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    await _decide(runner, engine, _observed())
+    desk = ApprovalDesk(store.engine)
+    with pytest.raises(ApprovalError, match="needs a reason"):
+        desk.reject("DEC-100000003-1", by="bob", reason=" ", at=T0)
+    desk.reject("DEC-100000003-1", by="bob", reason="not suitable", at=T0)
+    approval = runner.approvals.get("DEC-100000003-1")
+    assert approval is not None
+    assert (approval.status, approval.reason) == (ApprovalStatus.REJECTED, "not suitable")
+    assert {i.status for i in runner.outbox.items()} == {OutboxStatus.CANCELLED}
+
+
+async def test_shadow_mode_keeps_the_decision_and_writes_nothing_else(store: Store) -> None:
+    runner, engine, _ = _runner(store, Mode.SHADOW)
+    await _decide(runner, engine, offered("100000004"))
+    stored = runner.log.get("DEC-100000004-1")
+    assert stored is not None
+    assert stored.mode is Mode.SHADOW
+    assert runner.outbox.items() == []
+    assert not runner.state.has_open_offer("100000004", "SAV01")
+    assert runner.stats.shadow_offers == [
+        {"decision_id": "DEC-100000004-1", "party_ref": "v1:100000004", "product": "SAV01",
+         "tier": "trusted", "channel": "EMAIL", "outcome": "offered"},
+    ]  # fmt: skip
+
+
+async def test_a_holdout_decision_joins_the_control_group_without_effects(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    decision = offered("100000005", outcome=DecisionOutcome.HOLDOUT, offer=None)
+    await _decide(runner, engine, decision)
+    assert runner.outbox.items() == []
+    assert not runner.state.has_open_offer("100000005", "SAV01")

@@ -1,0 +1,65 @@
+"""Decision files for store tests: small, valid, distinct by an index."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from xsell_connect.pipeline.types import (
+    Decision,
+    DecisionOutcome,
+    Factor,
+    FilterStage,
+    FilterVerdict,
+    ScoredCandidate,
+    Signal,
+    Tier,
+)
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def make_decision(i: int = 1, **changes: object) -> Decision:
+    at = T0 + timedelta(minutes=i)
+    signal = Signal(
+        id="salary_credit",
+        version="1",
+        party_id=f"1000000{i:02d}",
+        reason="salary credited",
+        event_ids=(f"evt-{i}",),
+        detected_at=at,
+    )
+    values: dict[str, object] = {
+        "decision_id": f"DEC-{i:016X}",
+        "party_ref": f"v1:{i:032x}",
+        "party_id": f"1000000{i:02d}",
+        "platform": "mambu",
+        "pattern": "salary_credit",
+        "event_ids": (f"evt-{i}",),
+        "signals": (signal,),
+        "inputs_digest": "0" * 64,
+        "catalog_version": "cat-1",
+        "candidates": ("SAV01", "CARD01"),
+        "verdicts": (
+            FilterVerdict(
+                product_code="CARD01",
+                stage=FilterStage.SUITABILITY,
+                rule_id="affordability",
+                passed=False,
+                reason="card limit above affordability",
+            ),
+        ),
+        "scored": (
+            ScoredCandidate(
+                product_code="SAV01",
+                priority=Decimal("0.4"),
+                factors=(Factor(name="propensity", value=Decimal("0.4"), explanation="p"),),
+                scorer="default-1",
+            ),
+        ),
+        "chosen": "SAV01",
+        "tier": Tier.TRUSTED,
+        "outcome": DecisionOutcome.OFFERED,
+        "decided_at": at,
+    }
+    return Decision.model_validate(values | changes)

@@ -1,0 +1,1 @@
+"""Embedded default configuration: signal thresholds, policy, message templates (TOML)."""

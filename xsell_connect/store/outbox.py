@@ -1,0 +1,232 @@
+"""The outbox: write-backs committed with their decision, performed later by a drainer.
+
+Statuses: ``held`` (waits for a human approval) → ``pending`` → ``claimed`` → ``done``;
+``failed`` (claimable again at ``available_at``, after a backoff); ``dead`` (a fatal error,
+or the last attempt failed: parked with the reason for an operator); ``cancelled``
+(rejected, or recalled inside the guarded tier's window). A guarded offer is ``pending``
+with ``available_at`` at the end of its recall window, so a recall can still cancel it.
+
+``idempotency_key`` is unique: queueing the same effect twice (a replayed event, a batch
+resumed after a crash) stores it once, and the core receives the same key on every try.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+
+from xsell_connect.pipeline.types import EffectKind
+from xsell_connect.store._sql import insert_ignore
+from xsell_connect.store.schema import outbox
+
+__all__ = ["Effect", "OutboxItem", "OutboxStatus", "OutboxStore"]
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class OutboxStatus(StrEnum):
+    HELD = "held"
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+    DEAD = "dead"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One write-back to queue: what, with which key, carrying which payload."""
+
+    kind: EffectKind
+    idempotency_key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    decision_id: str
+    kind: EffectKind
+    idempotency_key: str
+    pattern: str
+    payload: dict[str, Any]
+    status: OutboxStatus
+    attempts: int
+    last_error: str | None
+    receipt: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> OutboxItem:
+        return cls(
+            id=row.id,
+            decision_id=row.decision_id,
+            kind=EffectKind(row.kind),
+            idempotency_key=row.idempotency_key,
+            pattern=row.pattern,
+            payload=dict(row.payload),
+            status=OutboxStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            receipt=None if row.receipt is None else dict(row.receipt),
+        )
+
+
+class OutboxStore:
+    """Durable effects; see the module docstring for the life cycle."""
+
+    def __init__(self, engine: Engine, *, clock: Clock = _utcnow) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    def enqueue_in(
+        self,
+        connection: Connection,
+        decision_id: str,
+        pattern: str,
+        effects: Iterable[Effect],
+        *,
+        held: bool = False,
+        available_at: datetime | None = None,
+    ) -> int:
+        """Queue effects inside the caller's transaction; how many were new."""
+        now = self._clock()
+        status = OutboxStatus.HELD if held else OutboxStatus.PENDING
+        new = 0
+        for effect in effects:
+            values = {
+                "decision_id": decision_id,
+                "kind": effect.kind.value,
+                "idempotency_key": effect.idempotency_key,
+                "pattern": pattern,
+                "payload": effect.payload,
+                "status": status.value,
+                "attempts": 0,
+                "available_at": available_at or now,
+                "created_at": now,
+            }
+            new += insert_ignore(connection, outbox, values, ["idempotency_key"])
+        return new
+
+    def enqueue(self, decision_id: str, pattern: str, effects: Iterable[Effect]) -> int:
+        with self._engine.begin() as connection:
+            return self.enqueue_in(connection, decision_id, pattern, effects)
+
+    def release_in(self, connection: Connection, decision_id: str, at: datetime) -> int:
+        """Held effects of a decision become pending, due at ``at`` (a human approved)."""
+        stmt = (
+            update(outbox)
+            .where(outbox.c.decision_id == decision_id, outbox.c.status == OutboxStatus.HELD.value)
+            .values(status=OutboxStatus.PENDING.value, available_at=at)
+        )
+        return connection.execute(stmt).rowcount
+
+    def cancel_in(self, connection: Connection, decision_id: str, reason: str) -> int:
+        """Cancel a decision's effects not yet sent (held, pending, failed)."""
+        waiting = [OutboxStatus.HELD.value, OutboxStatus.PENDING.value, OutboxStatus.FAILED.value]
+        stmt = (
+            update(outbox)
+            .where(outbox.c.decision_id == decision_id, outbox.c.status.in_(waiting))
+            .values(status=OutboxStatus.CANCELLED.value, last_error=reason)
+        )
+        return connection.execute(stmt).rowcount
+
+    def claim(
+        self, worker: str, *, limit: int = 20, lease: timedelta = timedelta(seconds=120)
+    ) -> list[OutboxItem]:
+        """Take up to ``limit`` due effects, oldest first, for ``lease``."""
+        now = self._clock()
+        due = or_(
+            and_(
+                outbox.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.FAILED.value]),
+                outbox.c.available_at <= now,
+            ),
+            and_(outbox.c.status == OutboxStatus.CLAIMED.value, outbox.c.lease_until < now),
+        )
+        chosen = (
+            select(outbox.c.id)
+            .where(due)
+            .order_by(outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(outbox)
+            .where(outbox.c.id.in_(chosen))
+            .values(
+                status=OutboxStatus.CLAIMED.value,
+                claimed_by=worker,
+                lease_until=now + lease,
+                attempts=outbox.c.attempts + 1,
+            )
+            .returning(*outbox.c)
+        )
+        with self._engine.begin() as connection:
+            rows = connection.execute(stmt).all()
+        return sorted((OutboxItem.from_row(r) for r in rows), key=lambda item: item.id)
+
+    def _settle(self, item_id: int, worker: str, values: dict[str, Any]) -> bool:
+        stmt = (
+            update(outbox)
+            .where(
+                outbox.c.id == item_id,
+                outbox.c.status == OutboxStatus.CLAIMED.value,
+                outbox.c.claimed_by == worker,
+            )
+            .values(lease_until=None, **values)
+        )
+        with self._engine.begin() as connection:
+            return connection.execute(stmt).rowcount == 1
+
+    def complete(self, item_id: int, worker: str, receipt: dict[str, Any]) -> bool:
+        values = {"status": OutboxStatus.DONE.value, "receipt": receipt, "done_at": self._clock()}
+        return self._settle(item_id, worker, values)
+
+    def fail(self, item_id: int, worker: str, error: str, *, retry_at: datetime) -> bool:
+        values = {
+            "status": OutboxStatus.FAILED.value,
+            "last_error": error,
+            "available_at": retry_at,
+        }
+        return self._settle(item_id, worker, values)
+
+    def park(self, item_id: int, worker: str, error: str) -> bool:
+        """Give up on an effect: ``dead``, with the reason, for an operator to look at."""
+        return self._settle(
+            item_id, worker, {"status": OutboxStatus.DEAD.value, "last_error": error}
+        )
+
+    def items(
+        self, *, decision_id: str | None = None, status: OutboxStatus | None = None
+    ) -> list[OutboxItem]:
+        stmt = select(outbox).order_by(outbox.c.id)
+        if decision_id is not None:
+            stmt = stmt.where(outbox.c.decision_id == decision_id)
+        if status is not None:
+            stmt = stmt.where(outbox.c.status == status.value)
+        with self._engine.connect() as connection:
+            return [OutboxItem.from_row(r) for r in connection.execute(stmt).all()]
+
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting (pending or failed) effect becomes due, or None."""
+        waiting = [OutboxStatus.PENDING.value, OutboxStatus.FAILED.value]
+        stmt = select(func.min(outbox.c.available_at)).where(outbox.c.status.in_(waiting))
+        with self._engine.connect() as connection:
+            value: datetime | None = connection.execute(stmt).scalar()
+        return value
+
+    def depth(self) -> dict[OutboxStatus, int]:
+        stmt = select(outbox.c.status, func.count()).group_by(outbox.c.status)
+        with self._engine.connect() as connection:
+            found = {OutboxStatus(s): n for s, n in connection.execute(stmt).all()}
+        return {status: found.get(status, 0) for status in OutboxStatus}
