@@ -165,6 +165,12 @@ def approvals_recall(decision_id: str, reason: str, by: str, url: str) -> None:
 @click.option("--mode", type=click.Choice(["live", "shadow"]), default="live", show_default=True)
 @click.option("--concurrency", default=8, show_default=True, type=int)
 @click.option("--policy", "policy_path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--push-url",
+    envvar="XSELL_CHANNEL_PUSH_URL",
+    help="Also push each offer to this channel endpoint, signed in the Standard Webhooks "
+    "format with the whsec_ secret in XSELL_CHANNEL_PUSH_SECRET.",
+)
 @_STORE
 def batch(
     platform: str,
@@ -173,6 +179,7 @@ def batch(
     mode: str,
     concurrency: int,
     policy_path: str | None,
+    push_url: str | None,
     url: str,
 ) -> None:
     """Run the pipeline over every customer of the core (resumable from its checkpoint).
@@ -180,9 +187,12 @@ def batch(
     The pseudonym key comes from XSELL_PSEUDONYM_KEY; credentials from the adapter's
     environment variables.
     """
+    from pydantic import SecretStr
+
     from .pipeline.act import Drainer
     from .pipeline.batch import run_batch
     from .pipeline.factory import build_runner
+    from .pipeline.push import ChannelPusher
     from .pipeline.types import Mode
     from .registry import get_adapter_class
 
@@ -193,19 +203,32 @@ def batch(
         raise click.ClickException("XSELL_PSEUDONYM_KEY must be set (the party pseudonym key)")
     now = datetime.now(UTC)
     name = job or f"batch-{now.date().isoformat()}"
+    pusher = None
+    if push_url:
+        secret = os.environ.get("XSELL_CHANNEL_PUSH_SECRET", "")
+        try:
+            pusher = ChannelPusher(push_url, SecretStr(secret))
+        except XsellError as exc:
+            raise click.ClickException(f"XSELL_CHANNEL_PUSH_SECRET: {exc}") from None
     store = _open(url)
 
     async def run() -> str:
         async with get_adapter_class(platform).from_settings(None) as adapter:
             runner = await build_runner(
-                adapter, store.engine, key=key.encode(), mode=Mode(mode), policy_path=policy_path
+                adapter,
+                store.engine,
+                key=key.encode(),
+                mode=Mode(mode),
+                policy_path=policy_path,
+                push=pusher is not None,
             )
             report = await run_batch(
                 adapter, runner, job=name, now=now, concurrency=concurrency, stream=sys.stderr
             )
             drained = None
             if mode == "live":
-                drained = await Drainer(runner.outbox, adapter, governance=runner.state).drain()
+                drainer = Drainer(runner.outbox, adapter, governance=runner.state, pusher=pusher)
+                drained = await drainer.drain()
         lines = [
             f"batch {report.job}: {report.parties} customers, {report.skipped} done before, "
             f"{report.processed} scanned, {report.decisions} decisions",

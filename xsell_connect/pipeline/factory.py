@@ -24,10 +24,12 @@ async def build_runner(
     mode: Mode = Mode.LIVE,
     policy_path: Path | str | None = None,
     concurrency: int = 8,
+    push: bool = False,
 ) -> Runner:
     """A runner over ``adapter`` and the store behind ``engine``; invalid policy stops here."""
     products = [p async for p in iter_products(adapter)]
     decisions = DecisionEngine.from_config(
         products, platform=adapter.platform, pseudonym_key=key, policy_path=policy_path
     )
-    return Runner(engine, decisions, Enricher(adapter, concurrency=concurrency), mode=mode)
+    enricher = Enricher(adapter, concurrency=concurrency)
+    return Runner(engine, decisions, enricher, mode=mode, push=push)
