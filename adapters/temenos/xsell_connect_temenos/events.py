@@ -14,6 +14,9 @@ Types are ``[domain.]operation.pastTenseEvent`` and are matched on their last tw
   ``xsell.party.updated`` (hints);
 - any other type → an id-only ``xsell.account.activity`` / ``xsell.party.activity``.
 
+Binary-mode events (HTTP ``ce-*`` headers, AMQP ``cloudEvents_*`` properties) are read by
+``binding`` into the same dict and mapped by the same code.
+
 A body that is not a CloudEvent (bad JSON, a missing required attribute, a ``specversion``
 other than ``1.0``, ``data`` that breaks its schema) raises ``MalformedEventError`` naming
 the attribute and carrying the raw bytes; nothing is dropped silently.
@@ -37,6 +40,8 @@ from xsell_connect.models import (
     LedgerEntry,
 )
 
+from . import binding
+
 __all__ = ["parse_cloudevents", "parse_message", "parse_webhook"]
 
 PLATFORM = "temenos"
@@ -53,15 +58,28 @@ def _utcnow() -> datetime:
 def parse_webhook(
     headers: Mapping[str, str], body: bytes, *, source: str = PLATFORM, now: Clock = _utcnow
 ) -> list[CanonicalEvent]:
-    """One webhook POST: a structured CloudEvent, or a batch (a JSON array of them)."""
-    return parse_cloudevents(body, source=source, now=now)
+    """One webhook POST: a structured CloudEvent or batch, or a binary-mode event.
+
+    Binary mode (``ce-*`` headers, ``data`` in the body) is told apart by ``binding``.
+    """
+    event = binding.from_http(headers, body)
+    if event is None:
+        return parse_cloudevents(body, source=source, now=now)
+    return _one(event, body, "", now)
 
 
 def parse_message(
     properties: Mapping[str, Any], body: bytes, *, source: str = PLATFORM, now: Clock = _utcnow
 ) -> list[CanonicalEvent]:
-    """One queue message (the body is a structured CloudEvent or a batch)."""
-    return parse_cloudevents(body, source=source, now=now)
+    """One queue message: a structured CloudEvent or batch, or a binary-mode event.
+
+    ``properties`` as ``binding.from_amqp`` reads them (``content_type`` and the
+    application properties, e.g. pika's ``headers``).
+    """
+    event = binding.from_amqp(properties, body)
+    if event is None:
+        return parse_cloudevents(body, source=source, now=now)
+    return _one(event, body, "", now)
 
 
 def parse_cloudevents(
@@ -220,12 +238,14 @@ def _day(
 def _time(value: Any, raw: bytes, attribute: str) -> datetime | None:
     if value is None:
         return None
-    try:
-        stamp = (
-            datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
-        )
-    except ValueError:
-        stamp = None
+    stamp: datetime | None = None
+    if isinstance(value, datetime):  # binary mode over AMQP: a native timestamp
+        stamp = value
+    elif isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            stamp = None
     if stamp is None or stamp.tzinfo is None:
         raise _bad("time is not an RFC 3339 timestamp", raw, attribute)
     return stamp
