@@ -163,20 +163,25 @@ class _Ctx:
         booking = _day(d, "bookingDate", self.raw, path, required=True)
         assert booking is not None
         code = _text(d, "transactionCode")
-        entry = LedgerEntry(
-            platform=PLATFORM,
-            source_id=_text(d, "transactionReference") or reference,
-            id=reference,
-            account_id=account,
-            amount=abs(amount),
-            currency=_required(d, "currency", self.raw, path),
-            credit_debit=direction,
-            booking_date=booking,
-            value_date=_day(d, "valueDate", self.raw, path) or booking,
-            bank_transaction_code=unknown_code(code),
-            description=narrative(d),
-            extra={"ce_id": self.ce_id},
-        )
+        try:
+            entry = LedgerEntry(
+                platform=PLATFORM,
+                source_id=_text(d, "transactionReference") or reference,
+                id=reference,
+                account_id=account,
+                amount=abs(amount),
+                currency=_required(d, "currency", self.raw, path),
+                credit_debit=direction,
+                booking_date=booking,
+                value_date=_day(d, "valueDate", self.raw, path) or booking,
+                bank_transaction_code=unknown_code(code),
+                description=narrative(d),
+                extra={"ce_id": self.ce_id},
+            )
+        except ValidationError as exc:  # data that passes the checks but breaks the model
+            error = exc.errors()[0]
+            key = _SOURCE_KEYS.get(str(error["loc"][0]), str(error["loc"][0]))
+            raise _bad(f"{key} breaks the schema: {error['msg']}", self.raw, path + key) from None
         return CanonicalEvent.wrap(
             type=EventType.LEDGER_ENTRY_POSTED, platform=PLATFORM, source=self.source,
             key=f"entry:{reference}", time=self.time, subject=_text(d, "customerId"), data=entry,
@@ -195,6 +200,9 @@ class _Ctx:
         )  # fmt: skip
 
 
+#: LedgerEntry fields → the data key they come from, to name the culprit.
+_SOURCE_KEYS = {"id": "entryReference", "account_id": "accountId",
+                "source_id": "transactionReference", "description": "narratives"}  # fmt: skip
 _HINTS = frozenset(
     {"productName", "productLine", "productGroup", "accountType", "accountOpeningDate",
      "arrangementId", "companyId", "currency"}

@@ -41,4 +41,5 @@ MALFORMED: list[tuple[Callable[[dict[str, Any]], object], str]] = [
     (lambda e: e["data"].update(transactionAmount=-12.5), "data.transactionAmount"),
     (lambda e: e["data"].update(bookingDate="2026-10-02"), "data.bookingDate"),
     (lambda e: e["data"].pop("entryReference"), "data.entryReference"),
+    (lambda e: e["data"].update(currency="usd"), "data.currency"),  # breaks LedgerEntry
 ]
