@@ -14,6 +14,9 @@ Types are ``[domain.]operation.pastTenseEvent`` and are matched on their last tw
   ``xsell.party.updated`` (hints);
 - any other type → an id-only ``xsell.account.activity`` / ``xsell.party.activity``.
 
+Binary-mode events (HTTP ``ce-*`` headers, AMQP ``cloudEvents_*`` properties) are read by
+``binding`` into the same dict and mapped by the same code.
+
 A body that is not a CloudEvent (bad JSON, a missing required attribute, a ``specversion``
 other than ``1.0``, ``data`` that breaks its schema) raises ``MalformedEventError`` naming
 the attribute and carrying the raw bytes; nothing is dropped silently.
@@ -21,29 +24,29 @@ the attribute and carrying the raw bytes; nothing is dropped silently.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pydantic import ValidationError
+
 from xsell_connect.errors import MalformedEventError
 from xsell_connect.models import (
-    BankTransactionCode,
     CanonicalEvent,
     CreditDebit,
     EventType,
     LedgerEntry,
 )
 
+from . import binding
+from ._events_fast import AMOUNT, Slow, ledger_events_fast, loads, narrative, t24_day, unknown_code
+
 __all__ = ["parse_cloudevents", "parse_message", "parse_webhook"]
 
 PLATFORM = "temenos"
 Clock = Callable[[], datetime]
 _REQUIRED = ("specversion", "id", "source", "type")
-_AMOUNT = re.compile(r"^[+-]?\d+(\.\d+)?$")
-_DAY = re.compile(r"^\d{8}$")
 
 
 def _utcnow() -> datetime:
@@ -53,15 +56,28 @@ def _utcnow() -> datetime:
 def parse_webhook(
     headers: Mapping[str, str], body: bytes, *, source: str = PLATFORM, now: Clock = _utcnow
 ) -> list[CanonicalEvent]:
-    """One webhook POST: a structured CloudEvent, or a batch (a JSON array of them)."""
-    return parse_cloudevents(body, source=source, now=now)
+    """One webhook POST: a structured CloudEvent or batch, or a binary-mode event.
+
+    Binary mode (``ce-*`` headers, ``data`` in the body) is told apart by ``binding``.
+    """
+    event = binding.from_http(headers, body)
+    if event is None:
+        return parse_cloudevents(body, source=source, now=now)
+    return _event(event, body, "", now)
 
 
 def parse_message(
     properties: Mapping[str, Any], body: bytes, *, source: str = PLATFORM, now: Clock = _utcnow
 ) -> list[CanonicalEvent]:
-    """One queue message (the body is a structured CloudEvent or a batch)."""
-    return parse_cloudevents(body, source=source, now=now)
+    """One queue message: a structured CloudEvent or batch, or a binary-mode event.
+
+    ``properties`` as ``binding.from_amqp`` reads them (``content_type`` and the
+    application properties, e.g. pika's ``headers``).
+    """
+    event = binding.from_amqp(properties, body)
+    if event is None:
+        return parse_cloudevents(body, source=source, now=now)
+    return _event(event, body, "", now)
 
 
 def parse_cloudevents(
@@ -74,14 +90,22 @@ def parse_cloudevents(
             (``specversion``, ``data.journalEntries[0].transactionAmount``, ...).
     """
     try:
-        payload = json.loads(body)
+        payload = loads(body)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
         raise _bad("body is not valid JSON", body, "body") from None
     if isinstance(payload, list):
         if not payload:
             raise _bad("an empty batch holds no event", body, "body")
-        return [e for i, item in enumerate(payload) for e in _one(item, body, f"[{i}].", now)]
-    return _one(payload, body, "", now)
+        return [e for i, item in enumerate(payload) for e in _event(item, body, f"[{i}].", now)]
+    return _event(payload, body, "", now)
+
+
+def _event(ce: Any, raw: bytes, at: str, now: Clock) -> list[CanonicalEvent]:
+    """A transaction event on the fast path; anything else, or off it, on the checked one."""
+    try:
+        return ledger_events_fast(ce, now)
+    except (Slow, ValidationError):
+        return _one(ce, raw, at, now)
 
 
 def _one(ce: Any, raw: bytes, at: str, now: Clock) -> list[CanonicalEvent]:
@@ -139,20 +163,25 @@ class _Ctx:
         booking = _day(d, "bookingDate", self.raw, path, required=True)
         assert booking is not None
         code = _text(d, "transactionCode")
-        entry = LedgerEntry(
-            platform=PLATFORM,
-            source_id=_text(d, "transactionReference") or reference,
-            id=reference,
-            account_id=account,
-            amount=abs(amount),
-            currency=_required(d, "currency", self.raw, path),
-            credit_debit=direction,
-            booking_date=booking,
-            value_date=_day(d, "valueDate", self.raw, path) or booking,
-            bank_transaction_code=BankTransactionCode.unknown(code),
-            description=_narrative(d),
-            extra={"ce_id": self.ce_id},
-        )
+        try:
+            entry = LedgerEntry(
+                platform=PLATFORM,
+                source_id=_text(d, "transactionReference") or reference,
+                id=reference,
+                account_id=account,
+                amount=abs(amount),
+                currency=_required(d, "currency", self.raw, path),
+                credit_debit=direction,
+                booking_date=booking,
+                value_date=_day(d, "valueDate", self.raw, path) or booking,
+                bank_transaction_code=unknown_code(code),
+                description=narrative(d),
+                extra={"ce_id": self.ce_id},
+            )
+        except ValidationError as exc:  # data that passes the checks but breaks the model
+            error = exc.errors()[0]
+            key = _SOURCE_KEYS.get(str(error["loc"][0]), str(error["loc"][0]))
+            raise _bad(f"{key} breaks the schema: {error['msg']}", self.raw, path + key) from None
         return CanonicalEvent.wrap(
             type=EventType.LEDGER_ENTRY_POSTED, platform=PLATFORM, source=self.source,
             key=f"entry:{reference}", time=self.time, subject=_text(d, "customerId"), data=entry,
@@ -171,6 +200,9 @@ class _Ctx:
         )  # fmt: skip
 
 
+#: LedgerEntry fields → the data key they come from, to name the culprit.
+_SOURCE_KEYS = {"id": "entryReference", "account_id": "accountId",
+                "source_id": "transactionReference", "description": "narratives"}  # fmt: skip
 _HINTS = frozenset(
     {"productName", "productLine", "productGroup", "accountType", "accountOpeningDate",
      "arrangementId", "companyId", "currency"}
@@ -193,7 +225,7 @@ def _required(d: Mapping[str, Any], key: str, raw: bytes, path: str) -> str:
 
 def _amount(d: Mapping[str, Any], key: str, raw: bytes, path: str) -> Decimal:
     value = d.get(key)
-    if not isinstance(value, str) or not _AMOUNT.match(value.strip()):
+    if not isinstance(value, str) or not AMOUNT.match(value.strip()):
         raise _bad(f"{key} is not a signed decimal string: {value!r}", raw, path + key)
     try:
         return Decimal(value.strip())
@@ -210,9 +242,7 @@ def _day(
             raise _bad(f"{key} is missing", raw, path + key)
         return None
     try:
-        if not _DAY.match(value):
-            raise ValueError(value)
-        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))  # strptime is 10x slower
+        return t24_day(value)
     except ValueError:
         raise _bad(f"{key} is not a YYYYMMDD date: {value!r}", raw, path + key) from None
 
@@ -220,25 +250,17 @@ def _day(
 def _time(value: Any, raw: bytes, attribute: str) -> datetime | None:
     if value is None:
         return None
-    try:
-        stamp = (
-            datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else None
-        )
-    except ValueError:
-        stamp = None
+    stamp: datetime | None = None
+    if isinstance(value, datetime):  # binary mode over AMQP: a native timestamp
+        stamp = value
+    elif isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            stamp = None
     if stamp is None or stamp.tzinfo is None:
         raise _bad("time is not an RFC 3339 timestamp", raw, attribute)
     return stamp
-
-
-def _narrative(d: Mapping[str, Any]) -> str | None:
-    items = d.get("narratives")
-    if isinstance(items, list):
-        texts = [
-            str(n.get("narrative")) for n in items if isinstance(n, dict) and n.get("narrative")
-        ]
-        return " ".join(texts) or None
-    return None
 
 
 def _bad(message: str, raw: bytes, attribute: str) -> MalformedEventError:

@@ -10,8 +10,9 @@ transaction and customer events beyond the sample journal entry is inferred.
 
 Sinks: a RabbitMQ topic exchange (standing in for the bank's event stream; routing key =
 the event type, publisher confirms on) and, when configured, a webhook URL that gets each
-event POSTed as ``application/cloudevents+json``. Control routes: ``POST
-/_mock/events/sinks`` (``{"amqp_url", "exchange", "webhook_url"}``), ``POST
+event POSTed (structured mode: as ``application/cloudevents+json``). Control routes: ``POST
+/_mock/events/sinks`` (``{"amqp_url", "exchange", "webhook_url", "mode"}``, ``mode``
+``structured`` or ``binary``: the CloudEvents content mode of both sinks), ``POST
 /_mock/events/emit`` (``{"days": N, "duplicates": 0..1, "shuffle": bool, "seed": n}``:
 the events of the postings of the last N days, with duplicates and out-of-order delivery
 on demand) and ``GET /_mock/events`` (every event emitted).
@@ -25,7 +26,8 @@ import threading
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 import anyio
 import httpx
@@ -46,8 +48,17 @@ from xsell_connect_mocks.temenos.render import (
 if TYPE_CHECKING:
     from xsell_connect_mocks.temenos.app import TemenosMock
 
-__all__ = ["EventSinks", "account_created", "control_routes", "customer_updated", "posting_events"]
+__all__ = [
+    "EventSinks",
+    "account_created",
+    "binary_amqp",
+    "binary_http",
+    "control_routes",
+    "customer_updated",
+    "posting_events",
+]
 
+_STRUCTURED = "application/cloudevents+json"
 SOURCE = f"https://temenos.mock/microservice/cloudevents/{COMPANY}"
 _NS = uuid.UUID("0b8a3c52-1f7e-4d2a-9c61-5e0f7a9b2d14")
 
@@ -106,8 +117,36 @@ def customer_updated(number: str, version: int, now: datetime) -> dict[str, Any]
                       "versionNumber": str(version)})  # fmt: skip
 
 
+#: CloudEvents HTTP binding §3.1.3.2: printable ASCII but space, ``"`` and ``%`` go as is.
+_HEADER_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in ' "%')
+
+
+def binary_http(event: dict[str, Any]) -> tuple[dict[str, str], bytes]:
+    """An event in HTTP binary mode: ``ce-*`` headers (percent-encoded) and ``data``."""
+    headers = {f"ce-{k}": quote(str(v), safe=_HEADER_SAFE)
+               for k, v in event.items() if k not in ("data", "datacontenttype")}  # fmt: skip
+    headers["content-type"] = event.get("datacontenttype", "application/json")
+    return headers, json.dumps(event["data"]).encode()
+
+
+def binary_amqp(event: dict[str, Any]) -> tuple[dict[str, str], str, bytes]:
+    """An event in AMQP binary mode: ``cloudEvents_*`` application properties (the JMS-safe
+    separator the AMQP binding prefers, canonical string values), content type, ``data``."""
+    headers = {f"cloudEvents_{k}": str(v)
+               for k, v in event.items() if k not in ("data", "datacontenttype")}  # fmt: skip
+    return (
+        headers,
+        event.get("datacontenttype", "application/json"),
+        json.dumps(event["data"]).encode(),
+    )
+
+
 class EventSinks:
-    """Where the mock's events go: its own log, RabbitMQ, a webhook URL."""
+    """Where the mock's events go: its own log, RabbitMQ, a webhook URL.
+
+    ``mode`` is the CloudEvents content mode of both sinks: ``structured`` (the event as
+    JSON, what Transact sends) or ``binary`` (attributes in headers, ``data`` as the body).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -115,6 +154,8 @@ class EventSinks:
         self.amqp_url: str | None = None
         self.exchange = "temenos.business-events"
         self.webhook_url: str | None = None
+        self.webhook_transport: httpx.BaseTransport | None = None
+        self.mode: Literal["structured", "binary"] = "structured"
 
     def emit(self, events: Iterable[dict[str, Any]]) -> int:
         """Log, publish (confirmed) and POST each event; returns how many were sent."""
@@ -124,13 +165,13 @@ class EventSinks:
         if self.amqp_url:
             self._publish(batch)
         if self.webhook_url:
-            with httpx.Client(timeout=10) as client:
+            with httpx.Client(timeout=10, transport=self.webhook_transport) as client:
                 for event in batch:
-                    client.post(
-                        self.webhook_url,
-                        content=json.dumps(event),
-                        headers={"content-type": "application/cloudevents+json"},
-                    )
+                    headers, body = (
+                        binary_http(event) if self.mode == "binary"
+                        else ({"content-type": _STRUCTURED}, json.dumps(event).encode())
+                    )  # fmt: skip
+                    client.post(self.webhook_url, content=body, headers=headers)
         return len(batch)
 
     def customer_updated(self, number: str, version: int) -> None:
@@ -148,9 +189,13 @@ class EventSinks:
             channel.exchange_declare(self.exchange, exchange_type="topic", durable=True)
             channel.confirm_delivery()
             for event in batch:
+                headers, content_type, body = (
+                    binary_amqp(event) if self.mode == "binary"
+                    else (None, _STRUCTURED, json.dumps(event).encode())
+                )  # fmt: skip
                 channel.basic_publish(
-                    self.exchange, event["type"], json.dumps(event).encode(),
-                    pika.BasicProperties(content_type="application/cloudevents+json",
+                    self.exchange, event["type"], body,
+                    pika.BasicProperties(content_type=content_type, headers=headers,
                                          delivery_mode=2, message_id=event["id"]),
                     mandatory=False,
                 )  # fmt: skip
@@ -180,8 +225,12 @@ def control_routes(mock: TemenosMock) -> list[BaseRoute]:
         mock.sinks.amqp_url = body.get("amqp_url", mock.sinks.amqp_url)
         mock.sinks.exchange = body.get("exchange", mock.sinks.exchange)
         mock.sinks.webhook_url = body.get("webhook_url", mock.sinks.webhook_url)
+        mode = body.get("mode", mock.sinks.mode)
+        if mode not in ("structured", "binary"):
+            return JSONResponse({"error": f"mode {mode!r} is not structured or binary"}, 400)
+        mock.sinks.mode = mode
         return JSONResponse({"amqp_url": bool(mock.sinks.amqp_url), "exchange": mock.sinks.exchange,
-                             "webhook_url": mock.sinks.webhook_url})  # fmt: skip
+                             "webhook_url": mock.sinks.webhook_url, "mode": mode})  # fmt: skip
 
     async def emit(request: Request) -> Response:
         q = json.loads(await request.body() or b"{}")

@@ -8,8 +8,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from _temenos_support import MALFORMED
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.temenos.outbound import posting_events
+from xsell_connect_temenos import _events_fast as fast
+from xsell_connect_temenos import events as events_module
 from xsell_connect_temenos.events import parse_cloudevents
 
 from xsell_connect.errors import MalformedEventError
@@ -73,21 +76,7 @@ def test_a_customer_update_is_party_updated_for_that_customer() -> None:
     assert (event.type, event.subject, event.time) == (EventType.PARTY_UPDATED, "100100", NOW)
 
 
-@pytest.mark.parametrize(
-    ("change", "attribute"),
-    [
-        (lambda e: e.pop("id"), "id"),
-        (lambda e: e.pop("source"), "source"),
-        (lambda e: e.pop("type"), "type"),
-        (lambda e: e.update(specversion="0.3"), "specversion"),
-        (lambda e: e.update(time="yesterday"), "time"),
-        (lambda e: e.update(data="not an object"), "data"),
-        (lambda e: e["data"].update(transactionAmount="12,50"), "data.transactionAmount"),
-        (lambda e: e["data"].update(transactionAmount=-12.5), "data.transactionAmount"),
-        (lambda e: e["data"].update(bookingDate="2026-10-02"), "data.bookingDate"),
-        (lambda e: e["data"].pop("entryReference"), "data.entryReference"),
-    ],
-)
+@pytest.mark.parametrize(("change", "attribute"), MALFORMED)
 def test_a_malformed_cloudevent_names_the_attribute_and_keeps_the_raw_body(
     change: Any, attribute: str
 ) -> None:
@@ -125,3 +114,28 @@ def test_value_date_falls_back_to_the_booking_date() -> None:
     entry = LedgerEntry.model_validate(event.data)
     assert entry.value_date == entry.booking_date
     assert isinstance(entry.value_date, date)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: None,
+        lambda d: d.update(entryReference=f"  {d['entryReference']} ", currency=" EUR"),
+        lambda d: d.update(narratives=[{"narrative": "A"}, {"narrative": ""}, {"narrative": 7}]),
+        lambda d: d.update(narratives=[{"narrative": "A"}]),
+        lambda d: d.update(transactionAmount="+0.50", valueDate=""),
+        lambda d: d.update(customerId=100100, transactionCode=213),  # integers: checked path
+    ],
+)
+def test_the_fast_path_gives_what_the_checked_path_gives(change: Any) -> None:
+    for event in _sample():
+        data = event["data"]
+        change(data["journalEntries"][0] if "journalEntries" in data else data)
+        raw = json.dumps(event).encode()
+        checked = events_module._one(json.loads(raw), raw, "", lambda: NOW)
+        assert parse_cloudevents(raw, now=lambda: NOW) == checked
+
+
+def test_well_formed_transaction_and_journal_events_take_the_fast_path() -> None:
+    for event in _sample():
+        assert fast.ledger_events_fast(event, lambda: NOW)

@@ -75,6 +75,29 @@ async def test_events_published_by_the_mock_arrive_and_parse(
     await adapter.aclose()
 
 
+async def test_binary_mode_events_arrive_with_cloudevents_properties_and_parse_the_same(
+    topology: tuple[Any, str, str],
+) -> None:
+    channel, queue, url = topology
+    mock, adapter = mock_and_adapter()
+    mock.sinks.amqp_url, mock.sinks.exchange, mock.sinks.mode = url, queue, "binary"
+    async with httpx.AsyncClient(transport=mock.transport(), base_url=mock.base_url) as control:
+        answer = await control.post("/_mock/events/emit", json={"days": 2})
+    emitted = answer.json()["emitted"]
+    messages = _drain(channel, queue, emitted)
+    assert len(messages) == emitted == len(mock.sinks.log) > 0
+    for (method, properties, body), event in zip(messages, mock.sinks.log, strict=True):
+        assert properties.content_type == "application/json"
+        assert properties.headers["cloudEvents_id"] == event["id"]
+        assert json.loads(body) == event["data"]
+        parsed = adapter.parse_message(
+            {"content_type": properties.content_type, "headers": properties.headers}, body
+        )
+        assert parsed == adapter.parse_message({}, json.dumps(event).encode())
+        channel.basic_ack(method.delivery_tag)
+    await adapter.aclose()
+
+
 async def test_a_malformed_event_is_refused_and_kept_in_the_dead_letter_queue(
     topology: tuple[Any, str, str],
 ) -> None:
