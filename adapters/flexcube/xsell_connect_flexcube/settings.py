@@ -14,14 +14,14 @@ network (reference flexcube.md §1, runtime.md §6).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from xsell_connect.errors import ConfigurationError
-from xsell_connect.http import RetryPolicy
+from xsell_connect.settings import AdapterSettings
 
 __all__ = ["DEFAULT_NOTIFICATIONS", "WSDL_DIR", "FlexcubeSettings"]
 
@@ -34,10 +34,11 @@ DEFAULT_NOTIFICATIONS = {
 }
 
 
-class FlexcubeSettings(BaseSettings):
+class FlexcubeSettings(AdapterSettings):
     """Everything the adapter needs to reach one FCUBS gateway."""
 
     model_config = SettingsConfigDict(env_prefix="XSELL_FLEXCUBE_", extra="ignore", frozen=True)
+    label: ClassVar[str] = "FLEXCUBE"
 
     gateway_url: str = Field(description="Gateway root; services live at /<Service>/<Service>")
     wsdl_dir: Path = WSDL_DIR
@@ -47,8 +48,6 @@ class FlexcubeSettings(BaseSettings):
     bank_timezone: str = "Europe/Paris"
     page_size: int = Field(default=200, ge=1, le=1000)
     timeout: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    retry_initial_wait: float = Field(default=0.5, ge=0)
     retry_max_wait: float = Field(default=10.0, ge=0)
     retry_budget: float = Field(default=60.0, ge=0)
     ca_bundle: Path | None = None
@@ -58,23 +57,10 @@ class FlexcubeSettings(BaseSettings):
     offer_ref_udf: str = "NBA_OFFER_REF"
     notifications: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_NOTIFICATIONS))
 
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"XSELL_FLEXCUBE_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigurationError(f"invalid FLEXCUBE settings: {problems}") from exc
-
     @field_validator("gateway_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
-        url = value.strip().rstrip("/")
-        if not url.startswith(("https://", "http://")):
-            raise ConfigurationError(f"XSELL_FLEXCUBE_GATEWAY_URL must be http(s), not {value!r}")
-        return url
+        return cls.http_url("gateway_url", value, "https://fcubs.bank.example:7053")
 
     @field_validator("wsdl_dir")
     @classmethod
@@ -86,20 +72,8 @@ class FlexcubeSettings(BaseSettings):
     @field_validator("bank_timezone")
     @classmethod
     def _check_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(f"{value!r} is not an IANA time zone") from None
-        return value
+        return cls.iana_zone("bank_timezone", value)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bank_timezone)
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_attempts=self.max_attempts,
-            initial_wait=self.retry_initial_wait,
-            max_wait=self.retry_max_wait,
-            budget=self.retry_budget,
-        )

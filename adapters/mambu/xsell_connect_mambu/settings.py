@@ -14,15 +14,16 @@ tenant's at that instant (https://docs.mambu.com/api/pages/api-v2/timezone-offse
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from xsell_connect.errors import ConfigurationError
-from xsell_connect.http import ApiKeyAuth, BasicAuth, RetryPolicy, Timeouts
+from xsell_connect.http import ApiKeyAuth, BasicAuth, Timeouts
+from xsell_connect.settings import AdapterSettings
 
 __all__ = ["MambuConventions", "MambuSettings"]
 
@@ -50,7 +51,7 @@ class MambuConventions:
     audit_prefix: str = "AI_Interaction_Audit/v1"
 
 
-class MambuSettings(BaseSettings):
+class MambuSettings(AdapterSettings):
     """Everything the adapter needs to reach one Mambu tenant.
 
     Exactly one authentication method: ``api_key`` (an API consumer's key, sent in the
@@ -59,6 +60,7 @@ class MambuSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="XSELL_MAMBU_", extra="ignore", frozen=True)
+    label: ClassVar[str] = "Mambu"
 
     base_url: str = Field(description="Tenant API root, e.g. https://acme.sandbox.mambu.com/api")
     api_key: SecretStr | None = None
@@ -73,9 +75,6 @@ class MambuSettings(BaseSettings):
     pool_timeout: float = Field(default=5.0, gt=0)
     total_timeout: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=7, ge=1)
-    retry_initial_wait: float = Field(default=0.5, ge=0)
-    retry_max_wait: float = Field(default=30.0, ge=0)
-    retry_budget: float = Field(default=120.0, ge=0)
     verify_tls: bool = True
     nba_field_set: str = "_xsell"
     nba_field: str = "Next_Best_Action"
@@ -86,37 +85,15 @@ class MambuSettings(BaseSettings):
     audit_prefix: str = "AI_Interaction_Audit/v1"
     webhook_secret: SecretStr | None = None
 
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"XSELL_MAMBU_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigurationError(f"invalid Mambu settings: {problems}") from exc
-
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        url = value.strip().rstrip("/")
-        if not url.startswith(("https://", "http://")):
-            raise ConfigurationError(
-                f"XSELL_MAMBU_BASE_URL must be an http(s) URL such as "
-                f"https://acme.sandbox.mambu.com/api, not {value!r}"
-            )
-        return url
+        return cls.http_url("base_url", value, "https://acme.sandbox.mambu.com/api")
 
     @field_validator("tenant_timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(
-                f"XSELL_MAMBU_TENANT_TIMEZONE {value!r} is not an IANA time zone"
-            ) from None
-        return value
+        return cls.iana_zone("tenant_timezone", value)
 
     @field_validator("nba_field_set", "profile_field_set")
     @classmethod
@@ -178,12 +155,4 @@ class MambuSettings(BaseSettings):
             write=self.write_timeout,
             pool=self.pool_timeout,
             total=self.total_timeout,
-        )
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_attempts=self.max_attempts,
-            initial_wait=self.retry_initial_wait,
-            max_wait=self.retry_max_wait,
-            budget=self.retry_budget,
         )

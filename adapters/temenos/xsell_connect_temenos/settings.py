@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 import httpx
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from xsell_connect.errors import ConfigurationError
-from xsell_connect.http import ApiKeyAuth, BasicAuth, RetryPolicy, Timeouts
+from xsell_connect.http import ApiKeyAuth, BasicAuth, Timeouts
+from xsell_connect.settings import AdapterSettings
 
 __all__ = ["DEFAULT_API_VERSIONS", "TemenosConventions", "TemenosSettings"]
 
@@ -78,7 +79,7 @@ class TemenosConventions:
     accepted_override_types: frozenset[str] = field(default_factory=lambda: frozenset({"Warning"}))
 
 
-class TemenosSettings(BaseSettings):
+class TemenosSettings(AdapterSettings):
     """Everything the adapter needs to reach one Transact installation.
 
     Exactly one authentication method: ``api_key`` (sent in the ``apikey`` header, as the
@@ -87,6 +88,7 @@ class TemenosSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="XSELL_TEMENOS_", extra="ignore", frozen=True)
+    label: ClassVar[str] = "Temenos"
 
     base_url: str = Field(description="IRIS API root, e.g. https://api.temenos.com/api")
     api_key: SecretStr | None = None
@@ -101,10 +103,6 @@ class TemenosSettings(BaseSettings):
     connect_timeout: float = Field(default=5.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     total_timeout: float = Field(default=60.0, gt=0)
-    max_attempts: int = Field(default=5, ge=1)
-    retry_initial_wait: float = Field(default=0.5, ge=0)
-    retry_max_wait: float = Field(default=30.0, ge=0)
-    retry_budget: float = Field(default=120.0, ge=0)
     verify_tls: bool = True
     nba_extension: str = "xsellNextBestAction"
     score_extension: str = "xsellNbaScore"
@@ -114,26 +112,10 @@ class TemenosSettings(BaseSettings):
     organisation_sectors: frozenset[str] = frozenset({"2001"})
     accepted_override_types: frozenset[str] = frozenset({"Warning"})
 
-    def __init__(self, **values: Any) -> None:
-        try:
-            super().__init__(**values)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"XSELL_TEMENOS_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
-                for e in exc.errors()
-            )
-            raise ConfigurationError(f"invalid Temenos settings: {problems}") from exc
-
     @field_validator("base_url")
     @classmethod
     def _check_base_url(cls, value: str) -> str:
-        url = value.strip().rstrip("/")
-        if not url.startswith(("https://", "http://")):
-            raise ConfigurationError(
-                f"XSELL_TEMENOS_BASE_URL must be an http(s) URL such as "
-                f"https://api.temenos.com/api, not {value!r}"
-            )
-        return url
+        return cls.http_url("base_url", value, "https://api.temenos.com/api")
 
     @field_validator("company_id")
     @classmethod
@@ -148,13 +130,7 @@ class TemenosSettings(BaseSettings):
     @field_validator("bank_timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(
-                f"XSELL_TEMENOS_BANK_TIMEZONE {value!r} is not an IANA time zone"
-            ) from None
-        return value
+        return cls.iana_zone("bank_timezone", value)
 
     @model_validator(mode="after")
     def _check_auth(self) -> TemenosSettings:
@@ -204,12 +180,4 @@ class TemenosSettings(BaseSettings):
     def timeouts(self) -> Timeouts:
         return Timeouts(
             connect=self.connect_timeout, read=self.read_timeout, total=self.total_timeout
-        )
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(
-            max_attempts=self.max_attempts,
-            initial_wait=self.retry_initial_wait,
-            max_wait=self.retry_max_wait,
-            budget=self.retry_budget,
         )
