@@ -26,7 +26,7 @@ from xsell_connect.models import (
 )
 
 from . import writeback
-from ._ledger_fast import ledger_entry_from_element
+from ._ledger_fast import ledger_entries
 from .catalog import to_products
 from .client import FinacleClient
 from .events import parse_alert
@@ -170,7 +170,7 @@ class FinacleAdapter(CoreBankingAdapter):
             self._accounts[acid] = known
         return known
 
-    async def _statement(self, ref: _AccountRef, rows: int) -> tuple[list[Any], bool]:
+    async def _statement(self, ref: _AccountRef, rows: int) -> tuple[list[LedgerEntry], bool]:
         def body(b: Any) -> None:
             request = fill(b, f"{_LAST_N}Request/PaginatedAccountTransactionList")
             fill(request, "accountListElement", [("acid", ref.acid), ("branchId", ref.branch)])
@@ -187,7 +187,7 @@ class FinacleAdapter(CoreBankingAdapter):
         if statement is None:
             return [], False
         more = (statement.findtext(f"{Q}hasMoreData") or "").strip().upper() == "Y"
-        return list(statement.iterfind(f"{Q}transactionDetails")), more
+        return ledger_entries(statement, ref.acid, ref.currency, self.settings.zone), more
 
     async def list_ledger_entries(
         self,
@@ -208,10 +208,8 @@ class FinacleAdapter(CoreBankingAdapter):
         page = page or PageRequest(size=self.settings.page_size)
         rows_wanted, offset = _token(page.token, max(self.settings.statement_rows, page.size))
         ref = await self._account(account_id)
-        tz = self.settings.zone
         while True:
-            rows, more = await self._statement(ref, rows_wanted)
-            entries = [ledger_entry_from_element(r, ref.acid, ref.currency, tz) for r in rows[::-1]]
+            entries, more = await self._statement(ref, rows_wanted)
             reached = since is not None and bool(entries) and _stamp(entries[0]) < since
             if not more or reached:
                 break
