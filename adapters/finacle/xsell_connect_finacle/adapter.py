@@ -29,6 +29,7 @@ from . import writeback
 from ._ledger_fast import ledger_entries
 from .catalog import to_products
 from .client import FinacleClient
+from .details import DETAIL_SERVICES, with_terms
 from .events import parse_alert
 from .fixml import Q, fill
 from .mapping import record, to_account, to_party
@@ -142,13 +143,31 @@ class FinacleAdapter(CoreBankingAdapter):
         for sale in sales:
             acid = str(sale.get("AcctId", "")).strip()
             balance = await self._balances(acid)
-            account = to_account(sale, balance, party_id, self.schemes)
+            account = await self._with_terms(to_account(sale, balance, party_id, self.schemes))
             self._accounts[acid] = _AccountRef(
                 acid, str(sale.get("AcctBranchCode", "")).strip(), account.currency
             )
             accounts.append(account)
         logger.debug("finacle list_accounts accounts=%d", len(accounts))
         return tuple(accounts)
+
+    async def _with_terms(self, account: Account) -> Account:
+        """The rate, principal and maturity from ``ODAcctInq`` / ``TDAcctInq`` / ``LoanAcctInq``."""
+        known = DETAIL_SERVICES.get(str(account.extra.get("schm_type") or ""))
+        if known is None:
+            return account
+        service, id_block = known
+        reply = await self.client.call(
+            service,
+            lambda body: fill(
+                body, f"{service}Request/{service}Rq/{id_block}", [("AcctId", account.id)]
+            ),
+            operation="list_accounts",
+            not_found=self._account_codes,
+            ident=account.id,
+        )
+        rs = reply.business(f"{service}Response/{service}Rs")
+        return with_terms(account, service, rs) if rs is not None else account
 
     async def _balances(self, acid: str) -> dict[str, Any]:
         reply = await self.client.call(
