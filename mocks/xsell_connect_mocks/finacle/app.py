@@ -25,6 +25,7 @@ from xsell_connect_mocks.finacle.envelope import (
     unwrap_soap,
     wrap_soap,
 )
+from xsell_connect_mocks.finacle.events import replay_alerts
 from xsell_connect_mocks.finacle.schemes import number_of, scheme_of, scheme_table
 from xsell_connect_mocks.finacle.scripts import ScriptContext, run_script
 from xsell_connect_mocks.finacle.wire import (
@@ -113,7 +114,30 @@ class FinacleMock(MockCore):
         return [
             *super().control_routes(),
             Route("/_mock/finacle/schemes", self._schemes, methods=["GET"]),
+            Route("/_mock/finacle/alerts/replay", self._replay, methods=["POST"]),
         ]
+
+    async def _replay(self, request: Request) -> Response:
+        """Alerts to replay: ``since``, ``until`` (ISO; naive = bank zone), ``duplicates``,
+        ``shuffle``, ``seed``; a bad request is a 400 with the reason."""
+        try:
+            body: Any = await request.json() if await request.body() else {}
+            since, until = (self._moment(body[key]) for key in ("since", "until"))
+            alerts = replay_alerts(
+                self.bank,
+                since,
+                until,
+                duplicates=float(body.get("duplicates", 0.0)),
+                shuffle=bool(body.get("shuffle", False)),
+                seed=int(body.get("seed", 0)),
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"bad replay request: {exc}"}, status_code=400)
+        return JSONResponse(alerts)
+
+    def _moment(self, text: str) -> datetime:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
 
     async def _schemes(self, request: Request) -> Response:
         return JSONResponse(scheme_table(self.bank))
