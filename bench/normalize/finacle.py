@@ -1,10 +1,11 @@
 """Finacle: raw ``getLastNTransactionsWithPagination`` replies → ``CanonicalEvent``.
 
 The path does what the adapter does with the bytes the mock core serves: the hardened lxml
-parse, the three-place status check, the record conversion, ``LedgerEntry`` mapping
-(padding trimmed, Decimal amounts) and the ``CanonicalEvent`` wrap. The floor, in the same
-run, is raw lxml parsing of the same bytes plus validating the already-canonical events.
-Target ≥ 0.3 (an XML core).
+parse, the three-place status check, the rows mapped by the adapter's own
+``ledger_entries`` (padding trimmed, Decimal amounts, oldest first) and the
+``CanonicalEvent`` wrap; events are counted and dropped, as a sync hands them on. The
+floor, in the same run, is raw lxml parsing of the same bytes plus validating the
+already-canonical events. Target ≥ 0.3 (an XML core).
 """
 
 from __future__ import annotations
