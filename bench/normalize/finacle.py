@@ -1,10 +1,11 @@
 """Finacle: raw ``getLastNTransactionsWithPagination`` replies → ``CanonicalEvent``.
 
 The path does what the adapter does with the bytes the mock core serves: the hardened lxml
-parse, the three-place status check, the record conversion, ``LedgerEntry`` mapping
-(padding trimmed, Decimal amounts) and the ``CanonicalEvent`` wrap. The floor, in the same
-run, is raw lxml parsing of the same bytes plus validating the already-canonical events.
-Target ≥ 0.3 (an XML core).
+parse, the three-place status check, the rows mapped by the adapter's own
+``ledger_entries`` (padding trimmed, Decimal amounts, oldest first) and the
+``CanonicalEvent`` wrap; events are counted and dropped, as a sync hands them on. The
+floor, in the same run, is raw lxml parsing of the same bytes plus validating the
+already-canonical events. Target ≥ 0.3 (an XML core).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from lxml import etree
-from xsell_connect_finacle._ledger_fast import ledger_entry_from_element
-from xsell_connect_finacle.fixml import Q, read_reply
+from xsell_connect_finacle._ledger_fast import ledger_entries
+from xsell_connect_finacle.fixml import read_reply
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.finacle import FinacleMock
 from xsell_connect_mocks.finacle.schemes import acid_of
@@ -58,36 +59,47 @@ async def _raw_pages(entries: int) -> list[tuple[str, bytes]]:
     return pages
 
 
-def _events(pages: list[tuple[str, bytes]]) -> list[CanonicalEvent]:
-    tz = ZoneInfo("Europe/Paris")
-    out = []
-    for acid, page in pages:
-        reply = read_reply(page, operation="bench")
-        statement = reply.business(f"{LAST_N}Response/PaginatedAccountStatement")
-        rows = statement.iterfind(f"{Q}transactionDetails") if statement is not None else ()
-        for row in rows:
-            entry = ledger_entry_from_element(row, acid, "EUR", tz)
-            assert entry.booked_at is not None
-            out.append(
-                CanonicalEvent.wrap(
-                    type=EventType.LEDGER_ENTRY_POSTED,
-                    platform="finacle",
-                    source="urn:xsell-connect:finacle",
-                    key=entry.id,
-                    time=entry.booked_at,
-                    subject=None,
-                    data=entry,
-                )
-            )
-    return out
+def _wrap(entry: LedgerEntry) -> CanonicalEvent:
+    assert entry.booked_at is not None
+    return CanonicalEvent.wrap(
+        type=EventType.LEDGER_ENTRY_POSTED,
+        platform="finacle",
+        source="urn:xsell-connect:finacle",
+        key=entry.id,
+        time=entry.booked_at,
+        subject=None,
+        data=entry,
+    )
+
+
+def _entries(acid: str, page: bytes, tz: ZoneInfo) -> list[LedgerEntry]:
+    """What ``list_ledger_entries`` does with one reply: status check, rows, oldest first."""
+    reply = read_reply(page, operation="bench")
+    statement = reply.business(f"{LAST_N}Response/PaginatedAccountStatement")
+    return ledger_entries(statement, acid, "EUR", tz) if statement is not None else []
 
 
 def _path(pages: list[tuple[str, bytes]]) -> Callable[[], int]:
-    return lambda: len(_events(pages))
+    tz = ZoneInfo("Europe/Paris")
+
+    def run() -> int:  # events are counted and dropped, as a sync hands them on
+        n = 0
+        for acid, page in pages:
+            for entry in _entries(acid, page, tz):
+                _wrap(entry)
+                n += 1
+        return n
+
+    return run
 
 
 def _floor(pages: list[tuple[str, bytes]]) -> Callable[[], int]:
-    canonical = [event.model_dump_json().encode() for event in _events(pages)]
+    tz = ZoneInfo("Europe/Paris")
+    canonical = [
+        _wrap(entry).model_dump_json().encode()
+        for acid, page in pages
+        for entry in _entries(acid, page, tz)
+    ]
     raw = [page for _, page in pages]
 
     def run() -> int:

@@ -1,8 +1,9 @@
 """The hot path of statement rows: a ``transactionDetails`` element straight to a LedgerEntry.
 
 Statements are the bulk of what a sync reads, so rows are read from the lxml element
-directly (no dict conversion, no per-field reader). Any surprise — a missing element, an
-unparseable value, a canonical validation error — falls back to
+directly: one pass over each level's children keyed by their qualified tag (no dict
+conversion, no per-field reader, no XPath, no tag slicing). Any surprise — a missing
+element, an unparseable value, a canonical validation error — falls back to
 `xsell_connect_finacle.mapping.to_ledger_entry`, which raises the ``MappingError`` with the
 path; so both give the same entry or the same error.
 """
@@ -20,53 +21,54 @@ from xsell_connect.models import CreditDebit, LedgerEntry
 
 from .mapping import _transaction_code, entry_id, record, to_ledger_entry
 
-__all__ = ["ledger_entry_from_element"]
+__all__ = ["ledger_entries", "ledger_entry_from_element"]
 
 _Q = "{http://www.finacle.com/fixml}"
-_N = len(_Q)
+_ROW = _Q + "transactionDetails"
+_SUMMARY, _AMOUNT, _BALANCE = _Q + "transactionSummary", _Q + "txnAmt", _Q + "txnBalance"
+_VALUE, _CCY = _Q + "amountValue", _Q + "currencyCode"
+_PSTD, _TDATE, _VDATE = _Q + "pstdDate", _Q + "txnDate", _Q + "valueDate"
+_TID, _SRL, _CAT = _Q + "txnId", _Q + "txnSrlNo", _Q + "txnCat"
+_TYPE, _DESC, _INSTR = _Q + "txnType", _Q + "txnDesc", _Q + "instrumentId"
 _DIRECTION = {"C": CreditDebit.CRDT, "D": CreditDebit.DBIT}
 _VALIDATE = LedgerEntry.__pydantic_validator__.validate_python
-
-
-class _Slow(Exception):
-    pass
-
-
-def _children(element: Any) -> dict[str, Any]:
-    return {c.tag[_N:]: c for c in element if type(c.tag) is str}
+_FALLBACK = (KeyError, TypeError, ValueError, ArithmeticError, pydantic.ValidationError)
 
 
 def _fast(row: Any, acid: str, currency: str, tz: tzinfo) -> LedgerEntry:
-    f = _children(row)
-    s = _children(f["transactionSummary"])
-    amount_el, balance_el = s["txnAmt"], f["txnBalance"]
-    direction = _DIRECTION[(s["txnType"].text or "").strip()]
-    posted = datetime.fromisoformat(f["pstdDate"].text).replace(tzinfo=tz)
-    tran_date = datetime.fromisoformat(s["txnDate"].text).date()
-    value_text = f["valueDate"].text
-    tran_id, serial = f["txnId"].text or "", f["txnSrlNo"].text or ""
+    # One ``.tag`` per child: lxml builds the ``{ns}name`` string on every access.
+    f = {c.tag: c for c in row}
+    s = {c.tag: c for c in f[_SUMMARY]}
+    amount = {c.tag: c.text for c in s[_AMOUNT]}
+    direction = _DIRECTION[(s[_TYPE].text or "").strip()]
+    tran_id, serial = f[_TID].text or "", f[_SRL].text or ""
     if not tran_id.strip():
-        raise _Slow
-    amount_text, amount_ccy = amount_el[0].text, amount_el[1].text
-    balance_text = balance_el[0].text
-    category = f["txnCat"].text or ""
-    description = (s["txnDesc"].text or "").rstrip()
+        raise ValueError("no txnId")  # the reader names the missing field
+    tran_text, value_text = s[_TDATE].text, f[_VDATE].text
+    if "T" not in tran_text or (value_text and "T" not in value_text):
+        raise ValueError("a date without a time")  # the reader's date rule
+    tran_date = datetime.fromisoformat(tran_text).date()
+    balance = {c.tag: c.text for c in f[_BALANCE]}.get(_VALUE)
+    if not balance:
+        raise ValueError("no txnBalance")  # the reader decides what an empty one means
+    category = f[_CAT].text or ""
+    description = (s[_DESC].text or "").rstrip()
     values = {
         "platform": "finacle",
         "source_id": f"{tran_id.strip()}/{serial.strip()}",
         "id": entry_id(acid, tran_date, tran_id, serial),
         "account_id": acid,
-        "amount": Decimal(amount_text),
-        "currency": (amount_ccy or currency).strip().upper(),
+        "amount": Decimal(amount[_VALUE]),
+        "currency": ((amount.get(_CCY) or "").strip() or currency).upper(),
         "credit_debit": direction,
         "booking_date": tran_date,
         "value_date": datetime.fromisoformat(value_text).date() if value_text else tran_date,
-        "booked_at": posted,
+        "booked_at": datetime.fromisoformat(f[_PSTD].text).replace(tzinfo=tz),
         "bank_transaction_code": _transaction_code(category.strip() or None),
         "description": description or None,
-        "balance_after": Decimal(balance_text) if balance_text else None,
+        "balance_after": Decimal(balance),
         "extra": {"txnId": tran_id, "txnSrlNo": serial, "txnCat": category,
-                  "instrumentId": s["instrumentId"].text or ""},
+                  "instrumentId": s[_INSTR].text or ""},
     }  # fmt: skip
     entry: LedgerEntry = _VALIDATE(values)
     return entry
@@ -78,6 +80,13 @@ def ledger_entry_from_element(
     """A ``transactionDetails`` element → ``LedgerEntry`` (padding trimmed, raw kept)."""
     try:
         return _fast(row, acid, currency, tz)
-    except (_Slow, KeyError, IndexError, TypeError, ValueError, ArithmeticError,
-            pydantic.ValidationError):  # fmt: skip
+    except _FALLBACK:
         return to_ledger_entry(record(row), acid, currency, tz)
+
+
+def ledger_entries(
+    statement: etree._Element, acid: str, currency: str, tz: tzinfo
+) -> list[LedgerEntry]:
+    """A ``PaginatedAccountStatement``'s rows (newest first on the wire), oldest first."""
+    rows = statement.findall(_ROW)
+    return [ledger_entry_from_element(r, acid, currency, tz) for r in reversed(rows)]

@@ -26,9 +26,10 @@ from xsell_connect.models import (
 )
 
 from . import writeback
-from ._ledger_fast import ledger_entry_from_element
+from ._ledger_fast import ledger_entries
 from .catalog import to_products
 from .client import FinacleClient
+from .details import DETAIL_SERVICES, with_terms
 from .events import parse_alert
 from .fixml import Q, fill
 from .mapping import record, to_account, to_party
@@ -142,13 +143,31 @@ class FinacleAdapter(CoreBankingAdapter):
         for sale in sales:
             acid = str(sale.get("AcctId", "")).strip()
             balance = await self._balances(acid)
-            account = to_account(sale, balance, party_id, self.schemes)
+            account = await self._with_terms(to_account(sale, balance, party_id, self.schemes))
             self._accounts[acid] = _AccountRef(
                 acid, str(sale.get("AcctBranchCode", "")).strip(), account.currency
             )
             accounts.append(account)
         logger.debug("finacle list_accounts accounts=%d", len(accounts))
         return tuple(accounts)
+
+    async def _with_terms(self, account: Account) -> Account:
+        """The rate, principal and maturity from ``ODAcctInq`` / ``TDAcctInq`` / ``LoanAcctInq``."""
+        known = DETAIL_SERVICES.get(str(account.extra.get("schm_type") or ""))
+        if known is None:
+            return account
+        service, id_block = known
+        reply = await self.client.call(
+            service,
+            lambda body: fill(
+                body, f"{service}Request/{service}Rq/{id_block}", [("AcctId", account.id)]
+            ),
+            operation="list_accounts",
+            not_found=self._account_codes,
+            ident=account.id,
+        )
+        rs = reply.business(f"{service}Response/{service}Rs")
+        return with_terms(account, service, rs) if rs is not None else account
 
     async def _balances(self, acid: str) -> dict[str, Any]:
         reply = await self.client.call(
@@ -170,7 +189,7 @@ class FinacleAdapter(CoreBankingAdapter):
             self._accounts[acid] = known
         return known
 
-    async def _statement(self, ref: _AccountRef, rows: int) -> tuple[list[Any], bool]:
+    async def _statement(self, ref: _AccountRef, rows: int) -> tuple[list[LedgerEntry], bool]:
         def body(b: Any) -> None:
             request = fill(b, f"{_LAST_N}Request/PaginatedAccountTransactionList")
             fill(request, "accountListElement", [("acid", ref.acid), ("branchId", ref.branch)])
@@ -187,7 +206,7 @@ class FinacleAdapter(CoreBankingAdapter):
         if statement is None:
             return [], False
         more = (statement.findtext(f"{Q}hasMoreData") or "").strip().upper() == "Y"
-        return list(statement.iterfind(f"{Q}transactionDetails")), more
+        return ledger_entries(statement, ref.acid, ref.currency, self.settings.zone), more
 
     async def list_ledger_entries(
         self,
@@ -208,10 +227,8 @@ class FinacleAdapter(CoreBankingAdapter):
         page = page or PageRequest(size=self.settings.page_size)
         rows_wanted, offset = _token(page.token, max(self.settings.statement_rows, page.size))
         ref = await self._account(account_id)
-        tz = self.settings.zone
         while True:
-            rows, more = await self._statement(ref, rows_wanted)
-            entries = [ledger_entry_from_element(r, ref.acid, ref.currency, tz) for r in rows[::-1]]
+            entries, more = await self._statement(ref, rows_wanted)
             reached = since is not None and bool(entries) and _stamp(entries[0]) < since
             if not more or reached:
                 break

@@ -12,11 +12,15 @@ Routes:
 - ``POST /fip/services/FIPWebService``: the same in ``http://endpoint.fip.infosys.com``,
   reply in ``executeServiceResponse/executeServiceReturn``.
 - ``GET /_mock/finacle/schemes``: the bank's static scheme table (the catalog).
+- ``POST /_mock/finacle/alerts/replay``: the ESB alerts of a window's postings, with
+  duplicates and out of order on request (`xsell_connect_mocks.finacle.events`).
 
 Services (dispatch on ``ServiceRequestId``): ``RetCustInq``, ``RetCustAcctInq``,
-``BalInq``, ``getLastNTransactionsWithPagination``, ``executeFinacleScript`` (scripts in
-`xsell_connect_mocks.finacle.scripts`) and ``RetCustMod`` (the ``PsychographMiscData``
-``Type=NBA`` carrier). Anything else is an ``FISystemException``.
+``BalInq``, ``ODAcctInq`` / ``TDAcctInq`` / ``LoanAcctInq`` (account-type details,
+`xsell_connect_mocks.finacle.details`), ``getLastNTransactionsWithPagination``,
+``executeFinacleScript`` (scripts in `xsell_connect_mocks.finacle.scripts`) and
+``RetCustMod`` (the ``PsychographMiscData`` ``Type=NBA`` carrier). Anything else is an
+``FISystemException``.
 
 Every reply is HTTP 200 and echoes ``RequestUUID``, ``ServiceRequestId``,
 ``ServiceRequestVersion`` and ``ChannelId``. A failure says ``HostTransaction/Status``

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from xsell_connect_mocks.bank import AccountSpec, SyntheticBank
-from xsell_connect_mocks.finacle import accounts, customers
+from xsell_connect_mocks.finacle import accounts, customers, details
 from xsell_connect_mocks.finacle.envelope import (
     ErrorDetail,
     SoapVariant,
@@ -24,7 +25,8 @@ from xsell_connect_mocks.finacle.envelope import (
     unwrap_soap,
     wrap_soap,
 )
-from xsell_connect_mocks.finacle.schemes import number_of, scheme_table
+from xsell_connect_mocks.finacle.events import replay_alerts
+from xsell_connect_mocks.finacle.schemes import number_of, scheme_of, scheme_table
 from xsell_connect_mocks.finacle.scripts import ScriptContext, run_script
 from xsell_connect_mocks.finacle.wire import (
     NS,
@@ -52,6 +54,7 @@ _Q = f"{{{NS}}}"
 _REAL_PATH = "xsell_connect.finacle.path"
 _CIF_MISSING = ErrorDetail("55007", "Invalid CIFID", "", "BE")
 _ACCT_MISSING = ErrorDetail("E0011", "Invalid Account Id", "", "BE")
+_WRONG_TYPE = ErrorDetail("E0012", "Account is not of the scheme type of the inquiry", "", "BE")
 
 
 class FinacleMock(MockCore):
@@ -93,6 +96,7 @@ class FinacleMock(MockCore):
             "BalInq": self._bal_inq,
             "getLastNTransactionsWithPagination": self._last_n,
             "RetCustMod": self._cust_mod,
+            **{service: partial(self._detail_inq, service) for service in details.DETAIL_TYPES},
         }
 
     # -- routes ---------------------------------------------------------------------
@@ -110,7 +114,30 @@ class FinacleMock(MockCore):
         return [
             *super().control_routes(),
             Route("/_mock/finacle/schemes", self._schemes, methods=["GET"]),
+            Route("/_mock/finacle/alerts/replay", self._replay, methods=["POST"]),
         ]
+
+    async def _replay(self, request: Request) -> Response:
+        """Alerts to replay: ``since``, ``until`` (ISO; naive = bank zone), ``duplicates``,
+        ``shuffle``, ``seed``; a bad request is a 400 with the reason."""
+        try:
+            body: Any = await request.json() if await request.body() else {}
+            since, until = (self._moment(body[key]) for key in ("since", "until"))
+            alerts = replay_alerts(
+                self.bank,
+                since,
+                until,
+                duplicates=float(body.get("duplicates", 0.0)),
+                shuffle=bool(body.get("shuffle", False)),
+                seed=int(body.get("seed", 0)),
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            return JSONResponse({"error": f"bad replay request: {exc}"}, status_code=400)
+        return JSONResponse(alerts)
+
+    def _moment(self, text: str) -> datetime:
+        moment = datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=self.zone)
 
     async def _schemes(self, request: Request) -> Response:
         return JSONResponse(scheme_table(self.bank))
@@ -266,6 +293,15 @@ class FinacleMock(MockCore):
             text_of(root, "Body/BalInqRequest/BalInqRq/AcctId/AcctId"), "BalInq"
         )
         return lambda body: accounts.balances(body, self.bank, account)
+
+    def _detail_inq(self, service: str, root: etree._Element) -> Callable[[etree._Element], None]:
+        """``ODAcctInq`` / ``TDAcctInq`` / ``LoanAcctInq`` (``<Svc>Rq/<Id>/AcctId``)."""
+        id_tag, types = details.DETAIL_TYPES[service]
+        acid = text_of(root, f"Body/{service}Request/{service}Rq/{id_tag}/AcctId")
+        account = self._account(acid, service)
+        if scheme_of(self.bank.product(account.product_code))[1] not in types:
+            raise _BusinessError(_WRONG_TYPE, lambda body: _empty_response(body, service))
+        return lambda body: details.account_details(body, self.bank, account, service)
 
     def _last_n(self, root: etree._Element) -> Callable[[etree._Element], None]:
         service = "getLastNTransactionsWithPagination"

@@ -7,13 +7,20 @@ persistent ``application/json`` message whose ``message_id`` is the ``eventId``.
 body may also arrive over HTTPS (the listener checks the shared-secret HMAC header).
 Ids and times are the ones the FIXML services show (``acid``, ``tranId`` and serial,
 ``pstdDate`` as ``occurredAt``), so the adapter derives the same ledger entry id.
+
+``POST /_mock/finacle/alerts/replay`` (`replay_alerts`) renders the alerts of the bank's
+postings in a window as an ESB would deliver them at least once: some repeated (same
+``eventId``) and, if asked, out of order; the listener must de-duplicate and not rely on
+order.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from xsell_connect_mocks.bank import AccountSpec, PostingSpec, SyntheticBank
@@ -21,7 +28,7 @@ from xsell_connect_mocks.finacle.accounts import tran_id
 from xsell_connect_mocks.finacle.schemes import acid_of, sol_of
 from xsell_connect_mocks.finacle.wire import fdatetime
 
-__all__ = ["alert_for", "publish_alerts"]
+__all__ = ["alert_for", "publish_alerts", "replay_alerts"]
 
 _NAMESPACE = uuid.UUID("9b7c1f4e-2a6d-5c3b-8e0f-4d1a7b2c6e95")
 
@@ -43,6 +50,39 @@ def alert_for(bank: SyntheticBank, account: AccountSpec, posting: PostingSpec) -
         "amount": f"{posting.amount:.2f}",
         "currency": account.currency,
     }
+
+
+def replay_alerts(
+    bank: SyntheticBank,
+    since: datetime,
+    until: datetime,
+    *,
+    duplicates: float = 0.0,
+    shuffle: bool = False,
+    seed: int = 0,
+) -> list[dict[str, Any]]:
+    """``TXN_POSTED`` alerts of the postings booked in ``[since, until)``, as delivered.
+
+    Args:
+        duplicates: The share of alerts delivered twice (0 to 1), drawn with ``seed``.
+        shuffle: Deliver in a seeded random order instead of booking order.
+    """
+    if not 0.0 <= duplicates <= 1.0:
+        raise ValueError(f"duplicates must be within [0, 1], not {duplicates}")
+    draw = random.Random(seed)
+    accounts: dict[str, AccountSpec] = {}
+    out: list[dict[str, Any]] = []
+    for posting in bank.postings_between(since, until):
+        account = accounts.get(posting.account_number) or bank.account(posting.account_number)
+        assert account is not None  # the bank's own posting
+        accounts[posting.account_number] = account
+        alert = alert_for(bank, account, posting)
+        out.append(alert)
+        if draw.random() < duplicates:
+            out.append(dict(alert))
+    if shuffle:
+        draw.shuffle(out)
+    return out
 
 
 def publish_alerts(
