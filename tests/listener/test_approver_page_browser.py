@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
-from listener_helpers import make_settings
+from listener_helpers import ListenerThread, make_settings
 from xsell_connect_mambu import MambuAdapter
 from xsell_connect_mambu.settings import MambuSettings
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import ServerThread
 from xsell_connect_mocks.mambu import MambuMock
 
-from xsell_connect.listener.app import create_app
 from xsell_connect.listener.ports import Approval, InMemoryApprovalQueue
 from xsell_connect.listener.services import Services
 from xsell_connect.models import Channel, Offer, OfferPricing
@@ -54,31 +49,6 @@ def offer_for(approval: Approval) -> Offer:
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),
     )
-
-
-class ListenerThread:
-    """The listener app under uvicorn on a loopback port, in a background thread."""
-
-    def __init__(self, services: Services) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(services), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""The listener bound to the decision pipeline, end to end on loopback with real servers.
+
+The Mambu mock posts its webhook (shared secret) to the listener; the inbox, the pipeline
+(Customer 360 read from the mock, the engine, the runner) and the outbox drainer run in the
+listener; the offer lands in the mock core's journal and the next-best-action API shows it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+from pipeline_support import bound_listener, mambu_webhook, wait_for, write_policy, writeback_faults
+from xsell_connect_mocks.framework import FaultKind
+
+from xsell_connect.store import InboxStatus
+from xsell_connect.store.outbox import OutboxStatus, OutboxStore
+
+pytestmark = pytest.mark.services
+
+#: Customer 4 of the synthetic bank: a persistent surplus on its current account.
+PARTY, ACCOUNT = "100000004", "10000000401"
+
+
+def test_a_mambu_webhook_becomes_an_offer_in_the_core_and_the_nba_api(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = write_policy(tmp_path, "trusted")
+    with bound_listener(monkeypatch, postgres_url, policy) as bound:
+        with httpx.Client(base_url=bound.core_url) as core:
+            answer = core.post(
+                f"/api/deposits/{ACCOUNT}/deposit-transactions",
+                json={"amount": "25"},
+                headers={"apiKey": "test-api-key", "Accept": "application/vnd.mambu.v2+json"},
+            )
+            assert answer.status_code == 201
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled())
+        (delivery,) = bound.core.webhooks.history if bound.core.webhooks else []
+        assert delivery.status == 202
+        offers = bound.offered()
+        assert list(offers.values()) == [PARTY]
+        (offer_id,) = offers
+        assert bound.tasks() == [offer_id]
+        nba_code = bound.core._nba_of(PARTY)
+        with httpx.Client(base_url=bound.listener) as http:
+            nba = http.get(f"/v1/parties/{PARTY}/next-best-action")
+            assert nba.status_code == 200
+            assert nba.json()["offer_ref"] == offer_id
+            assert nba.json()["action_code"] == nba_code != ""
+            assert http.get("/v1/parties/100000000/next-best-action").status_code == 404
+            # The same delivery again: a duplicate, nothing decided or written twice.
+            assert mambu_webhook(http, ACCOUNT, PARTY, bound.core.events.all()[0].eid) == 200
+            metrics = http.get("/metrics").text
+        assert 'xsell_writeback_total{operation="offer",outcome="written"} 1.0' in metrics
+        assert 'xsell_circuit_breaker_state{pattern="persistent_surplus"} 0.0' in metrics
+        assert bound.services.store.inbox.depth()[InboxStatus.DONE] == 1
+    assert Counter(c.split(":")[0] for e in bound.core.journal.entries() for c in e.created) == {
+        "task": 1,
+        "comment": 1,
+        "deposit_transaction": 1,
+    }
+
+
+def test_every_effect_lands_once_while_a_fifth_of_the_write_backs_fail(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customers = 40
+    policy = write_policy(tmp_path, "trusted")
+    with bound_listener(
+        monkeypatch, postgres_url, policy, customers=customers, faults=writeback_faults()
+    ) as bound:
+        bank = bound.core.bank
+        with httpx.Client(base_url=bound.listener) as http:
+            for i in range(customers):
+                account = bank.accounts_of(i)[0].number
+                delivery = f"bind-test-{i}"
+                assert mambu_webhook(http, account, bank.customer(i).number, delivery) == 202
+        assert wait_for(bound.settled, 120)
+        offers = bound.offered()
+        outbox = OutboxStore(bound.services.store.engine)
+        depth = outbox.depth()
+        fired = bound.core.faults.fired
+    assert len(offers) >= 5  # enough decisions to mean something
+    assert sorted(bound.tasks()) == sorted(offers)  # each offer once, none lost
+    comments = bound.core.journal.entries(method="POST", path_prefix="/api/comments")
+    assert len([c for c in comments if c.status == 201]) == len(offers)
+    for offer_id, party in offers.items():
+        assert bound.core._nba_of(party) != "", offer_id
+    assert depth[OutboxStatus.DONE] == 3 * len(offers)
+    assert depth[OutboxStatus.DEAD] == depth[OutboxStatus.FAILED] == 0
+    assert fired[FaultKind.SERVER_ERROR] > 0
+    assert fired[FaultKind.RATE_LIMIT] > 0
+    assert fired[FaultKind.TIMEOUT] > 0
