@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from listener_helpers import ListenerThread, make_settings
+from pipeline_support import bound_listener, mambu_webhook, wait_for, write_policy
 from xsell_connect_mambu import MambuAdapter
 from xsell_connect_mambu.settings import MambuSettings
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
@@ -104,3 +106,36 @@ def test_approving_on_the_page_lands_the_offer_in_the_core(
     posts = core.journal.entries(method="POST", path_prefix="/api/tasks")
     assert [p.status for p in posts] == [201]
     assert approval_id.encode() in posts[0].body
+
+
+def test_approving_on_the_page_against_the_store_lands_the_held_offer_in_the_core(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chromium: str
+) -> None:
+    """The real binding: an observe-tier decision waits; approving it releases its effects."""
+    from playwright.sync_api import sync_playwright
+
+    policy = write_policy(tmp_path, "observe")
+    with bound_listener(monkeypatch, postgres_url, policy) as bound:
+        with httpx.Client(base_url=bound.listener) as http:
+            assert mambu_webhook(http, "10000000401", "100000004", "bind-test-page") == 202
+            assert wait_for(lambda: len(http.get("/v1/approvals").json()["items"]) == 1)
+            (item,) = http.get("/v1/approvals").json()["items"]
+        assert bound.tasks() == []  # held until a human approves
+        decision_id = item["id"]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+            try:
+                page = browser.new_page()
+                page.goto(f"{bound.listener}/approvals")
+                shown = page.locator(f"#approval-{decision_id}")
+                lines = shown.locator(".explanation li").all_inner_texts()
+                assert lines[0].startswith(f"decision {decision_id} (live)")
+                assert any(line.startswith("persistent_surplus v1:") for line in lines)
+                shown.get_by_role("button", name="Approve").click()
+                page.wait_for_url(f"{bound.listener}/approvals")
+                assert page.locator("li.empty").inner_text() == "Nothing is waiting."
+            finally:
+                browser.close()
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled())
+        (offer_id,) = bound.offered()
+        assert bound.tasks() == [offer_id]

@@ -16,6 +16,7 @@ from pipeline_support import bound_listener, mambu_webhook, wait_for, write_poli
 from xsell_connect_mocks.framework import FaultKind
 
 from xsell_connect.store import InboxStatus
+from xsell_connect.store.decisions import DecisionLog
 from xsell_connect.store.outbox import OutboxStatus, OutboxStore
 
 pytestmark = pytest.mark.services
@@ -93,3 +94,59 @@ def test_every_effect_lands_once_while_a_fifth_of_the_write_backs_fail(
     assert fired[FaultKind.SERVER_ERROR] > 0
     assert fired[FaultKind.RATE_LIMIT] > 0
     assert fired[FaultKind.TIMEOUT] > 0
+
+
+def test_the_approvals_api_on_the_store_approves_rejects_and_recalls(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = write_policy(tmp_path, "observe")
+    policy.write_text(policy.read_text() + '[tiers]\nterm_deposit_maturing = "guarded"\n')
+    parties = {"100000001": "10000000101", "100000004": "10000000401", "100000005": "10000000501"}
+    with bound_listener(monkeypatch, postgres_url, policy) as bound:
+        with httpx.Client(base_url=bound.listener) as http:
+            for party, account in parties.items():
+                assert mambu_webhook(http, account, party, f"bind-test-{party}") == 202
+            assert wait_for(lambda: len(http.get("/v1/approvals").json()["items"]) == 2)
+            pending = {a["party_id"]: a for a in http.get("/v1/approvals").json()["items"]}
+            assert sorted(pending) == ["100000004", "100000005"]
+            keep, drop = pending["100000004"]["id"], pending["100000005"]["id"]
+            approved = http.post(f"/v1/approvals/{keep}/approve", json={"approver": "alice"})
+            assert approved.status_code == 200
+            assert approved.json()["status"] == "approved"
+            assert approved.json()["decided_by"] == "alice"
+            again = http.post(f"/v1/approvals/{keep}/approve", json={"approver": "bob"})
+            assert again.status_code == 409
+            rejected = http.post(
+                f"/v1/approvals/{drop}/reject", json={"approver": "bob", "reason": "bind-test"}
+            )
+            assert rejected.json()["status"] == "rejected"
+            assert rejected.json()["reason"] == "bind-test"
+            unknown = http.post("/v1/approvals/DEC-NONE/approve", json={"approver": "alice"})
+            assert unknown.status_code == 404
+            # Customer 1's guarded offer was sent automatically with a recall window.
+            (guarded,) = [
+                d for d in DecisionLog(bound.services.store.engine).decisions()
+                if d.party_id == "100000001"
+            ]  # fmt: skip
+            recalled = http.post(
+                f"/v1/approvals/{guarded.decision_id}/recall",
+                json={"approver": "carol", "reason": "wrong moment"},
+            )
+            assert recalled.status_code == 200
+            assert recalled.json()["status"] == "recalled"
+            assert http.get("/v1/approvals").json()["items"] == []
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled())
+        outbox = OutboxStore(bound.services.store.engine)
+        statuses = {
+            d: sorted(i.status.value for i in outbox.items(decision_id=d))
+            for d in (keep, drop, guarded.decision_id)
+        }
+        approved_decision = DecisionLog(bound.services.store.engine).get(keep)
+    assert approved_decision is not None
+    assert approved_decision.offer is not None
+    assert bound.tasks() == [approved_decision.offer.id]
+    assert statuses == {
+        keep: ["done"] * 3,
+        drop: ["cancelled"] * 3,
+        guarded.decision_id: ["cancelled"] * 3,
+    }
