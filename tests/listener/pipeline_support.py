@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,16 +97,6 @@ class Bound:
         return sum(v for k, v in depth.items() if k.value in ("pending", "claimed")) == 0 and (
             sum(out[s] for s in busy) == 0
         )
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 60) -> bool:
-    """Poll until ``condition`` holds (a bound on waiting, not an assertion on speed)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @contextmanager

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from listener_helpers import ListenerThread, make_settings
-from pipeline_support import bound_listener, mambu_webhook, wait_for, write_policy
+from listener_helpers import ListenerThread, make_settings, wait_for
+from pipeline_support import bound_listener, mambu_webhook, write_policy
 from xsell_connect_mambu import MambuAdapter
 from xsell_connect_mambu.settings import MambuSettings
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
@@ -136,6 +136,6 @@ def test_approving_on_the_page_against_the_store_lands_the_held_offer_in_the_cor
                 assert page.locator("li.empty").inner_text() == "Nothing is waiting."
             finally:
                 browser.close()
-        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled())
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled(), 60)
         (offer_id,) = bound.offered()
         assert bound.tasks() == [offer_id]

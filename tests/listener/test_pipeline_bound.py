@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pipeline_support import bound_listener, mambu_webhook, wait_for, write_policy, writeback_faults
+from listener_helpers import wait_for
+from pipeline_support import bound_listener, mambu_webhook, write_policy, writeback_faults
 from xsell_connect_mocks.framework import FaultKind
 
 from xsell_connect.store import InboxStatus
@@ -37,7 +38,7 @@ def test_a_mambu_webhook_becomes_an_offer_in_the_core_and_the_nba_api(
                 headers={"apiKey": "test-api-key", "Accept": "application/vnd.mambu.v2+json"},
             )
             assert answer.status_code == 201
-        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled())
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled(), 60)
         (delivery,) = bound.core.webhooks.history if bound.core.webhooks else []
         assert delivery.status == 202
         offers = bound.offered()
@@ -135,7 +136,7 @@ def test_the_approvals_api_on_the_store_approves_rejects_and_recalls(
             assert recalled.status_code == 200
             assert recalled.json()["status"] == "recalled"
             assert http.get("/v1/approvals").json()["items"] == []
-        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled())
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled(), 60)
         outbox = OutboxStore(bound.services.store.engine)
         statuses = {
             d: sorted(i.status.value for i in outbox.items(decision_id=d))
