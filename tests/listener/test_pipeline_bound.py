@@ -151,3 +151,24 @@ def test_the_approvals_api_on_the_store_approves_rejects_and_recalls(
         drop: ["cancelled"] * 3,
         guarded.decision_id: ["cancelled"] * 3,
     }
+
+
+async def test_until_the_core_is_reached_the_sink_refuses_so_the_item_is_retried(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    from listener_helpers import event_body
+
+    from xsell_connect.listener.ingest import parse_canonical
+    from xsell_connect.listener.pipeline import PipelineBinding
+    from xsell_connect.listener.settings import PipelineSettings
+    from xsell_connect.store import Store
+
+    store = Store.open(sqlite_url)
+    settings = PipelineSettings(platform="mambu", pseudonym_key="k")  # type: ignore[arg-type]
+    binding = PipelineBinding(store.engine, settings)
+    try:
+        with pytest.raises(RuntimeError, match="not bound to mambu yet"):
+            await binding.sink.handle(parse_canonical({}, event_body("bind-test-1")))
+        assert binding.stats.breaker_states() == {}
+    finally:
+        store.close()

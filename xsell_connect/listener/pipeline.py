@@ -140,6 +140,7 @@ class PipelineBinding:
                     await self._bind(stack)
                 except Exception as exc:  # the core is down: the sink refuses until bound
                     log.warning("pipeline cannot bind to %s yet: %s", self.platform, exc)
+                    await stack.aclose()  # the adapter opened by the failed attempt
                     await self._idle(delay)
                     delay = min(delay * 2, 30.0)
             while not self._stop.is_set():
