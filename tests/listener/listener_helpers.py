@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import base64
+import socket
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import uvicorn
+
+from xsell_connect.listener.app import create_app
+from xsell_connect.listener.services import Services
 from xsell_connect.listener.settings import ListenerSettings
 from xsell_connect.models import CanonicalEvent, EventType
 
@@ -50,3 +58,43 @@ def event_body(key: str, party: str = "P-1") -> bytes:
         data={"party_id": party},
     )
     return event.to_json().encode()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class ListenerThread:
+    """The listener app under uvicorn on a loopback port, in a background thread."""
+
+    def __init__(self, services: Services, port: int | None = None) -> None:
+        self.port = port or free_port()
+        config = uvicorn.Config(
+            create_app(services), host="127.0.0.1", port=self.port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(20)
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
+    """Poll until ``condition`` holds (a bound on waiting, not an assertion on speed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pika
 import pytest
-from listener_helpers import event_body, make_settings
+from listener_helpers import event_body, make_settings, wait_for
 
 from xsell_connect.listener.amqp import REASON_HEADER, Consumer, Republisher, declare_topology
 from xsell_connect.listener.ingest import Ingestor
@@ -18,16 +17,6 @@ from xsell_connect.models import CanonicalEvent
 from xsell_connect.store import InboxStatus, Store
 
 pytestmark = pytest.mark.services
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
-    """Poll until ``condition`` holds (a bound on waiting, not an assertion on speed)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
-import uvicorn
-from listener_helpers import make_settings
+from listener_helpers import ListenerThread, make_settings, wait_for
+from pipeline_support import bound_listener, mambu_webhook, write_policy
 from xsell_connect_mambu import MambuAdapter
 from xsell_connect_mambu.settings import MambuSettings
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import ServerThread
 from xsell_connect_mocks.mambu import MambuMock
 
-from xsell_connect.listener.app import create_app
 from xsell_connect.listener.ports import Approval, InMemoryApprovalQueue
 from xsell_connect.listener.services import Services
 from xsell_connect.models import Channel, Offer, OfferPricing
@@ -54,31 +51,6 @@ def offer_for(approval: Approval) -> Offer:
         created_at=NOW,
         expires_at=NOW + timedelta(days=30),
     )
-
-
-class ListenerThread:
-    """The listener app under uvicorn on a loopback port, in a background thread."""
-
-    def __init__(self, services: Services) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        config = uvicorn.Config(
-            create_app(services), host="127.0.0.1", port=self.port, log_level="warning"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(20)
 
 
 @pytest.fixture
@@ -134,3 +106,36 @@ def test_approving_on_the_page_lands_the_offer_in_the_core(
     posts = core.journal.entries(method="POST", path_prefix="/api/tasks")
     assert [p.status for p in posts] == [201]
     assert approval_id.encode() in posts[0].body
+
+
+def test_approving_on_the_page_against_the_store_lands_the_held_offer_in_the_core(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chromium: str
+) -> None:
+    """The real binding: an observe-tier decision waits; approving it releases its effects."""
+    from playwright.sync_api import sync_playwright
+
+    policy = write_policy(tmp_path, "observe")
+    with bound_listener(monkeypatch, postgres_url, policy) as bound:
+        with httpx.Client(base_url=bound.listener) as http:
+            assert mambu_webhook(http, "10000000401", "100000004", "bind-test-page") == 202
+            assert wait_for(lambda: len(http.get("/v1/approvals").json()["items"]) == 1)
+            (item,) = http.get("/v1/approvals").json()["items"]
+        assert bound.tasks() == []  # held until a human approves
+        decision_id = item["id"]
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+            try:
+                page = browser.new_page()
+                page.goto(f"{bound.listener}/approvals")
+                shown = page.locator(f"#approval-{decision_id}")
+                lines = shown.locator(".explanation li").all_inner_texts()
+                assert lines[0].startswith(f"decision {decision_id} (live)")
+                assert any(line.startswith("persistent_surplus v1:") for line in lines)
+                shown.get_by_role("button", name="Approve").click()
+                page.wait_for_url(f"{bound.listener}/approvals")
+                assert page.locator("li.empty").inner_text() == "Nothing is waiting."
+            finally:
+                browser.close()
+        assert wait_for(lambda: len(bound.tasks()) == 1 and bound.settled(), 60)
+        (offer_id,) = bound.offered()
+        assert bound.tasks() == [offer_id]

@@ -116,8 +116,34 @@ def test_the_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "bank.toml"
     monkeypatch.setenv("XSELL_SOURCE_CORE_SECRETS", SECRET)
     monkeypatch.setenv("XSELL_SOURCE_MAMBU_SECRETS", "a-long-random-shared-secret")
+    monkeypatch.setenv("XSELL_PIPELINE__PSEUDONYM_KEY", "a-long-random-pseudonym-key")
     settings = load_settings(example)
     assert [s.name for s in settings.sources] == ["core", "mambu"]
+    assert settings.pipeline.platform == "mambu"
+    assert settings.pipeline.pseudonym_key is not None
+    assert settings.pipeline.pseudonym_key.get_secret_value() == "a-long-random-pseudonym-key"
+
+
+def test_the_pipeline_needs_its_pseudonym_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "pipeline.toml"
+    path.write_text('[pipeline]\nplatform = "mambu"\n')
+    monkeypatch.delenv("XSELL_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match=r"pipeline: .*pseudonym_key"):
+        load_settings(path)
+    monkeypatch.setenv("XSELL_PSEUDONYM_KEY", "the-batch-command-key")
+    settings = load_settings(path)
+    assert settings.pipeline.pseudonym_key is not None
+    assert settings.pipeline.pseudonym_key.get_secret_value() == "the-batch-command-key"
+    assert "the-batch-command-key" not in repr(settings)
+
+
+def test_the_pipeline_and_a_sink_exclude_each_other(tmp_path: Path) -> None:
+    path = tmp_path / "both.toml"
+    path.write_text('[pipeline]\nplatform = "mambu"\npseudonym_key = "k"\nsink = "m:f"\n')
+    with pytest.raises(ConfigurationError, match="either platform"):
+        load_settings(path)
 
 
 def test_the_core_and_its_cli_load_without_the_listener_libraries() -> None:

@@ -54,12 +54,15 @@ options = {{ path = "{journal}" }}
 
 
 @contextmanager
-def listener(config: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def listener(
+    config: Path, port: int, log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """A listener process; SIGTERM on exit unless the test killed it already."""
     env = {
         **os.environ,
         "XSELL_MAMBU_BASE_URL": "https://bank.example/api",
         "XSELL_MAMBU_API_KEY": "not-a-real-key",
+        **(env or {}),
     }
     with log.open("ab") as out:
         process = subprocess.Popen(

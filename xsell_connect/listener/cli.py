@@ -41,6 +41,8 @@ def listen(config: Path | None, host: str | None, port: int | None, log_level: s
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    # httpx logs each request's URL at INFO, and the pipeline's URLs carry party ids.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
     try:
         settings = load_settings(config)
         http = settings.http.model_copy(

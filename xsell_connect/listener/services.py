@@ -1,10 +1,12 @@
 """Everything one listener process runs, built once from the settings.
 
 ``Services.build(settings)`` opens (and migrates) the store, decodes the sources' keys,
-binds the pipeline ports (in-memory ones when no pipeline is configured) and prepares the
-AMQP consumer; ``lifespan`` starts the inbox workers and the consumer with the ASGI app and
-stops them gracefully (uvicorn runs it on SIGTERM): the consumer stops taking messages and
-settles the one in hand, the workers finish their current item.
+binds the pipeline ports (the decision pipeline over the same store when ``[pipeline]
+platform`` is set, in-memory ones when nothing is configured) and prepares the AMQP
+consumer; ``lifespan`` starts the pipeline's outbox drainer, the inbox workers and the
+consumer with the ASGI app and stops them gracefully (uvicorn runs it on SIGTERM): the
+consumer stops taking messages and settles the one in hand, the workers finish their
+current item, the drainer the effects it holds.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class Services:
     #: Readiness of the broker; None when no consumer runs in this process.
     broker_ready: Callable[[], bool] | None = None
     consumer: Any = None  # amqp.Consumer, imported only when configured (pika)
+    #: The decision pipeline's runner and outbox drainer (pipeline.PipelineBinding), if bound.
+    pipeline: Any = None
     worker_prefix: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def __post_init__(self) -> None:
@@ -80,8 +84,19 @@ class Services:
 
     @classmethod
     def build(cls, settings: ListenerSettings, **ports: Any) -> Services:
-        """Open the store and bind the ports (``ports`` override the configured ones)."""
-        if "sink" not in ports and settings.pipeline.sink is not None:
+        """Open the store and bind the ports (``ports`` override the configured ones).
+
+        With ``[pipeline] platform`` the decision pipeline runs here, over the same store
+        (``pipeline.PipelineBinding``); its runner and drainer start with the lifespan.
+        """
+        store = Store.open(settings.store_url)
+        if settings.pipeline.platform is not None and "pipeline" not in ports:
+            from xsell_connect.listener.pipeline import PipelineBinding
+
+            name = f"{socket.gethostname()}:{os.getpid()}"
+            binding = PipelineBinding(store.engine, settings.pipeline, name=name)
+            ports = {**binding.ports(), "stats": binding.stats, **ports, "pipeline": binding}
+        elif "sink" not in ports and settings.pipeline.sink is not None:
             ports["sink"] = load_factory(settings.pipeline.sink, settings.pipeline.options)
         amqp = settings.amqp
         if amqp is not None and amqp.republish_exchange is not None:
@@ -89,7 +104,7 @@ class Services:
 
             republisher = Republisher(amqp.url.get_secret_value(), amqp.republish_exchange)
             ports["sink"] = RepublishingSink(ports.get("sink") or MemorySink(), republisher)
-        services = cls(settings, Store.open(settings.store_url), **ports)
+        services = cls(settings, store, **ports)
         if settings.amqp is not None and services.consumer is None:
             from xsell_connect.listener.amqp import Consumer
 
@@ -123,6 +138,8 @@ class Services:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        if self.pipeline is not None:
+            await self.pipeline.start()
         tasks = [asyncio.create_task(w.run(stop)) for w in self.workers()]
         if self.consumer is not None:
             self.consumer.start()
@@ -134,5 +151,7 @@ class Services:
                 await asyncio.to_thread(self.consumer.stop)
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if self.pipeline is not None:
+                await self.pipeline.stop()
             self.store.close()
             log.info("listener stopped")

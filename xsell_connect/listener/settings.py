@@ -25,7 +25,7 @@ import ipaddress
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -138,10 +138,47 @@ class WorkerSettings(_Section):
 
 
 class PipelineSettings(_Section):
-    """Where the listener hands events: ``module:factory`` paths, called with ``options``."""
+    """Where the listener hands events.
 
-    sink: str | None = None  # None: the in-memory sink (a listener with no pipeline yet)
+    With ``platform`` set, the decision pipeline runs in the listener over the same store
+    as the inbox: ``platform`` names the adapter (the core) the pipeline reads Customer 360s
+    from and writes back to, configured by its own ``XSELL_<PLATFORM>_*`` variables. Else
+    ``sink`` (a ``module:factory`` path called with ``options``) receives the events, or the
+    in-memory sink when neither is set.
+    """
+
+    platform: str | None = None
+    #: HMAC key of the party pseudonym; from XSELL_PIPELINE__PSEUDONYM_KEY (or, like the
+    #: batch command, XSELL_PSEUDONYM_KEY), never from the file.
+    pseudonym_key: SecretStr | None = None
+    mode: Literal["live", "shadow"] = "live"
+    policy: Path | None = None  # TOML; None: the embedded default policy
+    push: bool = False  # also push each offer to the channel endpoint
+    drain_seconds: float = Field(default=1.0, gt=0)  # outbox drainer's idle wait
+    writeback_attempts: int = Field(default=8, ge=1, le=100)
+    writeback_backoff_seconds: float = Field(default=1.0, gt=0)  # first retry; doubles
+    writeback_lease_seconds: float = Field(default=120.0, gt=0)
+    sink: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _key_from_environment(cls, data: Any) -> Any:
+        fallback = os.environ.get("XSELL_PSEUDONYM_KEY")
+        if isinstance(data, dict) and not data.get("pseudonym_key") and fallback:
+            data = {**data, "pseudonym_key": fallback}
+        return data
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if self.platform is not None and self.sink is not None:
+            raise ValueError("set either platform (the decision pipeline) or sink, not both")
+        if self.platform is not None:
+            if self.pseudonym_key is None or not self.pseudonym_key.get_secret_value():
+                raise ValueError("platform needs pseudonym_key (XSELL_PIPELINE__PSEUDONYM_KEY)")
+            if self.policy is not None and not self.policy.is_file():
+                raise ValueError(f"policy file {self.policy} does not exist")
+        return self
 
 
 class ListenerSettings(BaseSettings):

@@ -133,6 +133,7 @@ class Drainer:
         backoff: Backoff | None = None,
         concurrency: int = 4,
         worker: str = "drainer",
+        lease: timedelta = timedelta(seconds=120),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -142,6 +143,7 @@ class Drainer:
         self.pusher = pusher
         self.backoff = backoff or Backoff()
         self.worker = worker
+        self.lease = lease  # a drainer killed mid-effect leaves it to another after this
         self._gate = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._sleep = sleep
@@ -202,7 +204,7 @@ class Drainer:
     async def drain_once(self, report: DrainReport | None = None, *, limit: int = 50) -> int:
         """Perform the effects due now; how many were claimed."""
         report = report or DrainReport(Counter())
-        items = self.outbox.claim(self.worker, limit=limit)
+        items = self.outbox.claim(self.worker, limit=limit, lease=self.lease)
         await asyncio.gather(*(self._one(item, report) for item in items))
         return len(items)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select, update
 
 from xsell_connect.models import Channel
 from xsell_connect.pipeline.state import FairnessDimension, GroupTally, PatternStats
@@ -91,7 +91,8 @@ class StoreGovernanceState:
         column = (
             fairness_tallies.c.age_band if dimension == "age_band" else fairness_tallies.c.segment
         )
-        offered = func.sum(func.cast(fairness_tallies.c.offered, fairness_tallies.c.id.type))
+        # CASE, not CAST: PostgreSQL casts boolean to integer but not to bigint.
+        offered = func.sum(case((fairness_tallies.c.offered, 1), else_=0))
         stmt = (
             select(column, func.count(), offered)
             .where(fairness_tallies.c.at >= since)
