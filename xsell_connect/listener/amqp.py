@@ -41,6 +41,9 @@ from xsell_connect.models import CanonicalEvent
 
 __all__ = ["REASON_HEADER", "Consumer", "Republisher", "RepublishingSink", "declare_topology"]
 
+#: How often the consuming loop looks at the stop flag, in seconds.
+_POLL_SECONDS = 0.2
+
 log = logging.getLogger("xsell_connect.listener.amqp")
 
 REASON_HEADER = "x-xsell-reason"
@@ -110,12 +113,11 @@ class Consumer:
         self._thread.start()
 
     def stop(self, timeout: float = 30.0) -> None:
+        """Stop taking messages, settle the one in hand, return the prefetched ones."""
+        # Polled by the consuming loop between short rounds of I/O and by _on_message before
+        # each delivery: a cancel scheduled with add_callback_threadsafe is not run while
+        # deliveries keep pika's dispatch busy.
         self._stopping.set()
-        connection, channel = self._connection, self._channel
-        if connection is not None and channel is not None:
-            # Already closed: the loop sees _stopping.
-            with contextlib.suppress(pika.exceptions.AMQPError):
-                connection.add_callback_threadsafe(channel.stop_consuming)
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -151,9 +153,11 @@ class Consumer:
             channel.basic_consume(self.settings.queue, self._on_message)
             self._connection, self._channel = connection, channel
             self.connected.set()
-            if self._stopping.is_set():
-                return
-            channel.start_consuming()
+            while not self._stopping.is_set():
+                connection.process_data_events(time_limit=_POLL_SECONDS)
+            # Cancelling the consumer hands back (requeues) the deliveries prefetched but not
+            # yet dispatched; the one in hand was settled by _on_message already.
+            channel.stop_consuming()
         finally:
             if connection.is_open:
                 with contextlib.suppress(pika.exceptions.AMQPError):
@@ -167,6 +171,13 @@ class Consumer:
         body: bytes,
     ) -> None:
         tag = method.delivery_tag
+        if self._stopping.is_set():
+            # While deliveries keep arriving pika dispatches them without returning to the
+            # loop, so the stop is taken here: this one goes back to the queue, and
+            # cancelling the consumer returns the prefetched ones.
+            channel.basic_nack(tag, requeue=True)
+            channel.stop_consuming()
+            return
         headers = _headers(properties)
         attempt = int((properties.headers or {}).get("x-delivery-count", 0)) + 1
         try:

@@ -41,8 +41,10 @@ def listen(config: Path | None, host: str | None, port: int | None, log_level: s
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
-    # httpx logs each request's URL at INFO, and the pipeline's URLs carry party ids.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.root.level))
+    # httpx logs each request's URL at INFO, and the pipeline's URLs carry party ids; pika
+    # narrates every connection step at INFO. Both keep their warnings and errors.
+    for noisy in ("httpx", "pika"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
     try:
         settings = load_settings(config)
         http = settings.http.model_copy(
