@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Row, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["insert_ignore"]
+__all__ = ["claim_leased", "insert_ignore", "settle_leased"]
+
+#: The statuses of a leased work queue (the inbox's and the outbox's share them).
+PENDING, CLAIMED, FAILED = "pending", "claimed", "failed"
 
 
 def insert_ignore(
@@ -20,3 +24,53 @@ def insert_ignore(
     # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
     first = table.primary_key.columns.values()[0]
     return connection.execute(stmt.returning(first)).first() is not None
+
+
+def claim_leased(
+    connection: Connection,
+    table: Table,
+    worker: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[Row[Any]]:
+    """Claim up to ``limit`` due rows of a leased work queue, oldest first.
+
+    Due: ``pending`` or ``failed`` with ``available_at`` passed, or ``claimed`` under an
+    expired lease (its worker died). ``FOR UPDATE SKIP LOCKED`` on PostgreSQL keeps
+    concurrent workers off each other's rows; SQLite's write lock serialises claims.
+    """
+    c = table.c
+    due = or_(
+        and_(c.status.in_([PENDING, FAILED]), c.available_at <= now),
+        and_(c.status == CLAIMED, c.lease_until < now),
+    )
+    chosen = (
+        select(c.id)
+        .where(due)
+        .order_by(c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    stmt = (
+        update(table)
+        .where(c.id.in_(chosen))
+        .values(status=CLAIMED, claimed_by=worker, lease_until=now + lease, attempts=c.attempts + 1)
+        .returning(*c)
+    )
+    return sorted(connection.execute(stmt).all(), key=lambda row: row.id)
+
+
+def settle_leased(
+    connection: Connection, table: Table, row_id: int, worker: str, values: dict[str, Any]
+) -> bool:
+    """Set ``values`` on a claimed row if ``worker`` still holds it (fencing)."""
+    c = table.c
+    stmt = (
+        update(table)
+        .where(c.id == row_id, c.status == CLAIMED, c.claimed_by == worker)
+        .values(lease_until=None, **values)
+    )
+    return connection.execute(stmt).rowcount == 1

@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, func, select
 
+from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
 from xsell_connect.store.schema import inbox
 
 __all__ = ["Inbox", "InboxItem", "InboxStatus"]
@@ -79,23 +79,8 @@ class Inbox:
         self._clock = clock
 
     def _insert(self, values: dict[str, Any]) -> bool:
-        dialect = self._engine.dialect.name
-        stmt: Any
-        if dialect == "postgresql":
-            stmt = postgresql.insert(inbox).on_conflict_do_nothing(
-                index_elements=["source", "event_id"]
-            )
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(inbox).on_conflict_do_nothing(
-                index_elements=["source", "event_id"]
-            )
-        else:  # pragma: no cover - make_engine only builds the two dialects above
-            stmt = insert(inbox)
         with self._engine.begin() as connection:
-            # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
-            return (
-                connection.execute(stmt.values(**values).returning(inbox.c.id)).first() is not None
-            )
+            return insert_ignore(connection, inbox, values, ["source", "event_id"])
 
     def put(
         self,
@@ -149,49 +134,15 @@ class Inbox:
         self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
     ) -> list[InboxItem]:
         """Take up to ``limit`` claimable items, oldest first, for ``lease``."""
-        now = self._clock()
-        claimable = or_(
-            and_(
-                inbox.c.status.in_([InboxStatus.PENDING.value, InboxStatus.FAILED.value]),
-                inbox.c.available_at <= now,
-            ),
-            and_(inbox.c.status == InboxStatus.CLAIMED.value, inbox.c.lease_until < now),
-        )
-        chosen = (
-            select(inbox.c.id)
-            .where(claimable)
-            .order_by(inbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        stmt = (
-            update(inbox)
-            .where(inbox.c.id.in_(chosen))
-            .values(
-                status=InboxStatus.CLAIMED.value,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=inbox.c.attempts + 1,
-            )
-            .returning(*inbox.c)
-        )
         with self._engine.begin() as connection:
-            rows = connection.execute(stmt).all()
-        return sorted((InboxItem.from_row(r) for r in rows), key=lambda item: item.id)
+            rows = claim_leased(
+                connection, inbox, worker, now=self._clock(), lease=lease, limit=limit
+            )
+        return [InboxItem.from_row(r) for r in rows]
 
     def _settle(self, item_id: int, worker: str, values: dict[str, Any]) -> bool:
-        stmt = (
-            update(inbox)
-            .where(
-                inbox.c.id == item_id,
-                inbox.c.status == InboxStatus.CLAIMED.value,
-                inbox.c.claimed_by == worker,
-            )
-            .values(lease_until=None, **values)
-        )
         with self._engine.begin() as connection:
-            return connection.execute(stmt).rowcount == 1
+            return settle_leased(connection, inbox, item_id, worker, values)
 
     def complete(self, item_id: int, worker: str) -> bool:
         """Mark a claimed item done. False if ``worker`` no longer holds it."""

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from xsell_connect.pipeline.types import EffectKind
-from xsell_connect.store._sql import insert_ignore
+from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
 from xsell_connect.store.schema import outbox
 
 __all__ = ["Effect", "OutboxItem", "OutboxStatus", "OutboxStore"]
@@ -144,49 +144,15 @@ class OutboxStore:
         self, worker: str, *, limit: int = 20, lease: timedelta = timedelta(seconds=120)
     ) -> list[OutboxItem]:
         """Take up to ``limit`` due effects, oldest first, for ``lease``."""
-        now = self._clock()
-        due = or_(
-            and_(
-                outbox.c.status.in_([OutboxStatus.PENDING.value, OutboxStatus.FAILED.value]),
-                outbox.c.available_at <= now,
-            ),
-            and_(outbox.c.status == OutboxStatus.CLAIMED.value, outbox.c.lease_until < now),
-        )
-        chosen = (
-            select(outbox.c.id)
-            .where(due)
-            .order_by(outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        stmt = (
-            update(outbox)
-            .where(outbox.c.id.in_(chosen))
-            .values(
-                status=OutboxStatus.CLAIMED.value,
-                claimed_by=worker,
-                lease_until=now + lease,
-                attempts=outbox.c.attempts + 1,
-            )
-            .returning(*outbox.c)
-        )
         with self._engine.begin() as connection:
-            rows = connection.execute(stmt).all()
-        return sorted((OutboxItem.from_row(r) for r in rows), key=lambda item: item.id)
+            rows = claim_leased(
+                connection, outbox, worker, now=self._clock(), lease=lease, limit=limit
+            )
+        return [OutboxItem.from_row(r) for r in rows]
 
     def _settle(self, item_id: int, worker: str, values: dict[str, Any]) -> bool:
-        stmt = (
-            update(outbox)
-            .where(
-                outbox.c.id == item_id,
-                outbox.c.status == OutboxStatus.CLAIMED.value,
-                outbox.c.claimed_by == worker,
-            )
-            .values(lease_until=None, **values)
-        )
         with self._engine.begin() as connection:
-            return connection.execute(stmt).rowcount == 1
+            return settle_leased(connection, outbox, item_id, worker, values)
 
     def complete(self, item_id: int, worker: str, receipt: dict[str, Any]) -> bool:
         values = {"status": OutboxStatus.DONE.value, "receipt": receipt, "done_at": self._clock()}
