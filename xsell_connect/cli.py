@@ -5,6 +5,7 @@ xsell-connect adapters [--json|--markdown]  installed adapters and their capabil
 xsell-connect mock mambu --port 8081 --customers 1000 --seed 7
 xsell-connect sync mambu --base-url URL     canonical events as JSON lines
 xsell-connect schema --write openapi/schemas
+xsell-connect bench all                     benchmarks, from a checkout (python -m bench)
 """
 
 from __future__ import annotations
@@ -312,6 +313,24 @@ def store_migrate(url: str, sql: bool) -> None:
         click.echo(f"store at revision {current_revision(engine)}")
     finally:
         engine.dispose()
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """Run the benchmarks (from a checkout): the same as ``python -m bench``."""
+    root = Path.cwd()
+    if not (root / "bench" / "runner.py").is_file():
+        raise click.ClickException(
+            "the benchmarks live in the repository's bench/ folder: run this from a checkout"
+        )
+    sys.path.insert(0, str(root))
+    from bench.runner import main as bench_main
+
+    ctx.exit(bench_main(list(ctx.args) or ["--help"]))
 
 
 def _add_subcommands() -> None:

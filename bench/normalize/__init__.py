@@ -20,7 +20,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PLATFORMS", "main", "measure"]
+from bench.report import Figure
+
+__all__ = ["PLATFORMS", "main", "measure", "run"]
 
 #: Platform -> module with ``TARGET`` and ``prepare(entries) -> (path, floor)``.
 PLATFORMS: dict[str, str] = {
@@ -58,6 +60,30 @@ def measure(platform: str = "mambu", entries: int = 20_000, repeat: int = 5) -> 
         "target": target,
         "meets_target": ratio >= target,
     }
+
+
+def run(smoke: bool = False) -> list[Figure]:
+    """Every platform's figure (``python -m bench normalize``)."""
+    entries, repeat = (300, 1) if smoke else (20_000, 5)
+    figures = []
+    for platform in sorted(PLATFORMS):
+        r = measure(platform, entries, repeat)
+        kind = "XML" if r["target"] < 0.5 else "JSON"
+        figures.append(
+            Figure(
+                benchmark="normalize",
+                case=f"{platform} ({kind})",
+                metric="events/s",
+                value=r["path_events_per_s"],
+                baseline=r["floor_events_per_s"],
+                baseline_name="canonical floor",
+                ratio=r["ratio"],
+                target=f">= {r['target']}",
+                met=r["meets_target"],
+                detail={"entries": r["entries"], "repeat": repeat},
+            )
+        )
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:

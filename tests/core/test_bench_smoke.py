@@ -34,3 +34,48 @@ def test_normalize_benchmark_runs_on_a_tiny_bank(
     assert result["floor_events_per_s"] > 0
     expected = result["path_events_per_s"] / result["floor_events_per_s"]
     assert result["ratio"] == pytest.approx(expected, abs=0.01)
+
+
+def test_bench_runner_writes_json_and_the_markdown_table(tmp_path: Path) -> None:
+    """``python -m bench normalize --smoke`` runs in its own process and writes both files."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "normalize", "--smoke", "--out", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "latest.json").read_text())
+    assert result["smoke"] is True
+    assert result["failed"] == []
+    cases = [f["case"] for f in result["figures"]]
+    assert cases == [
+        f"{p} ({'JSON' if p in {'mambu', 'temenos'} else 'XML'})" for p in _platforms()
+    ]
+    for figure in result["figures"]:
+        assert figure["ratio"] == pytest.approx(figure["value"] / figure["baseline"], abs=0.01)
+    table = (tmp_path / "latest.md").read_text()
+    assert "| benchmark | case | metric | path | baseline | ratio | target | met |" in table
+    assert table.count("| normalize |") == len(cases)
+    assert result["machine"]["cores"] == os.cpu_count()
+
+
+def test_readme_table_is_replaced_between_the_markers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.runner import README_BEGIN, README_END, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\n{README_BEGIN}\nold table\n{README_END}\n\nafter\n")
+    update_readme("| new |\n", readme)
+    assert readme.read_text() == f"# x\n\n{README_BEGIN}\n| new |\n{README_END}\n\nafter\n"

@@ -1,0 +1,124 @@
+"""The runner behind ``python -m bench`` and ``xsell-connect bench``.
+
+Each benchmark is a module with ``run(smoke: bool) -> list[Figure]``. Under ``all`` every
+benchmark runs in a process of its own, so that one benchmark's memory, threads and event
+loop never colour the next one's figures (the backfill's peak RSS above all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import ROOT, Figure, machine, markdown_table
+
+__all__ = ["BENCHMARKS", "main", "run_benchmark", "update_readme"]
+
+#: Benchmark name -> module exposing ``run(smoke: bool) -> list[Figure]``.
+BENCHMARKS: dict[str, str] = {
+    "normalize": "bench.normalize",
+}
+README_BEGIN = "<!-- bench:begin -->"
+README_END = "<!-- bench:end -->"
+#: A benchmark that runs past this is stopped and reported as failed.
+TIMEOUT_S = 1800
+
+
+def run_benchmark(name: str, smoke: bool = False) -> list[Figure]:
+    """Run one benchmark in this process."""
+    module = importlib.import_module(BENCHMARKS[name])
+    figures: list[Figure] = module.run(smoke=smoke)
+    return figures
+
+
+def _run_isolated(name: str, smoke: bool) -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "figures.json"
+        command = [sys.executable, "-m", "bench", name, "--figures-to", str(out)]
+        if smoke:
+            command.append("--smoke")
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        }
+        done = subprocess.run(command, cwd=ROOT, env=env, timeout=TIMEOUT_S, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"benchmark {name!r} failed (exit {done.returncode})")
+        return [Figure.from_dict(d) for d in json.loads(out.read_text())]
+
+
+def update_readme(table: str, readme: Path = ROOT / "README.md") -> None:
+    """Replace the table between the README's bench markers."""
+    text = readme.read_text()
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        raise SystemExit(f"{readme} has no {README_BEGIN} ... {README_END} block")
+    text = text[: start + len(README_BEGIN)] + "\n" + table + text[end:]
+    readme.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "names",
+        nargs="+",
+        choices=["all", *BENCHMARKS],
+        metavar="BENCHMARK",
+        help=f"all, or any of: {', '.join(BENCHMARKS)}",
+    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check they run")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "bench" / "results",
+        help="directory for latest.json and latest.md",
+    )
+    parser.add_argument("--readme", action="store_true", help="put the table into README.md")
+    parser.add_argument("--figures-to", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    names = list(BENCHMARKS) if "all" in args.names else list(dict.fromkeys(args.names))
+    if args.figures_to:  # the child side of an isolated run
+        mine = [f for name in names for f in run_benchmark(name, args.smoke)]
+        args.figures_to.write_text(json.dumps([f.as_dict() for f in mine]))
+        return 0
+
+    info = machine()
+    figures: list[Figure] = []
+    failed: list[str] = []
+    for name in names:
+        started = time.monotonic()
+        print(f"bench: {name} ...", file=sys.stderr, flush=True)
+        try:
+            got = _run_isolated(name, args.smoke)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"bench: {name} failed: {exc}", file=sys.stderr)
+            failed.append(name)
+            continue
+        figures.extend(got)
+        print(f"bench: {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    table = markdown_table(figures, info)
+    args.out.mkdir(parents=True, exist_ok=True)
+    result = {
+        "machine": info,
+        "smoke": args.smoke,
+        "failed": failed,
+        "figures": [f.as_dict() for f in figures],
+    }
+    (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.out / "latest.md").write_text(table)
+    print(table)
+    if args.readme:
+        update_readme(table)
+    return 1 if failed else 0
