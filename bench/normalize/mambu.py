@@ -1,6 +1,7 @@
 """Mambu: raw ``POST /deposits/transactions:search`` pages → ``CanonicalEvent``.
 
-The path parses the raw bytes as the mock core serves them (Decimal amounts), maps each
+The path parses the raw bytes as the mock core serves them, with the adapter's own
+decoder (``xsell_connect_mambu.client.loads``: Decimal amounts), maps each
 record to ``LedgerEntry`` and wraps it into a ``CanonicalEvent``. The floor parses and
 validates the same events from already-canonical JSON. Target ≥ 0.5 (a JSON core).
 """
@@ -15,6 +16,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import httpx
+from xsell_connect_mambu.client import loads
 from xsell_connect_mambu.mapping import to_ledger_entry
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.mambu import MambuMock
@@ -69,7 +71,7 @@ def _path(pages: list[bytes]) -> Callable[[], int]:
     def run() -> int:
         n = 0
         for page in pages:
-            for raw in json.loads(page, parse_float=Decimal):
+            for raw in loads(page):
                 entry = to_ledger_entry(
                     raw, "deposit", raw["parentAccountKey"], family=ProductFamily.CURRENT, tz=tz
                 )

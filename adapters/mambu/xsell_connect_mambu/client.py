@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
+import jiter
 
 from xsell_connect.errors import (
     AuthenticationError,
@@ -41,6 +42,7 @@ __all__ = [
     "MambuClient",
     "MambuErrorTranslator",
     "decode_json",
+    "loads",
     "idempotency_uuid",
     "render_datetime",
     "search_body",
@@ -99,9 +101,22 @@ def decode_json(response: httpx.Response) -> Any:
     if not response.content.strip():
         raise MappingError("empty body where JSON was expected", raw="", platform=PLATFORM)
     try:
-        return json.loads(response.content, parse_float=Decimal)
+        return loads(response.content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MappingError("body is not valid JSON", raw=response.text, platform=PLATFORM) from exc
+
+
+def loads(content: bytes) -> Any:
+    """JSON with exact ``Decimal`` fractions: ``json.loads(content, parse_float=Decimal)``.
+
+    jiter (Rust) parses first, about half the cost of the standard parser with Decimals;
+    what it refuses (NaN and Infinity, a UTF-8 BOM, lone surrogates, broken JSON) goes to
+    the standard parser, which accepts exactly what it always did and raises its own error.
+    """
+    try:
+        return jiter.from_json(content, float_mode="decimal", allow_inf_nan=False)
+    except ValueError:
+        return json.loads(content, parse_float=Decimal)
 
 
 class MambuErrorTranslator:

@@ -128,3 +128,54 @@ def test_trim_hot_path_matches_the_full_rule(text: str) -> None:
 def test_jsonable_turns_nested_decimals_into_text_and_keeps_the_rest() -> None:
     value = {"a": Decimal("1.50"), "b": 0, "c": None, "d": [Decimal("2"), "x"], "e": {"f": True}}
     assert jsonable(value) == {"a": "1.5", "b": 0, "c": None, "d": ["2", "x"], "e": {"f": True}}
+
+
+JSON_EDGES = [
+    b'{"a": 1, "a": 2}',
+    b"[1e5, 1.5E-3, -0.0, 0.10, 123456789012345678901234567890.123456789]",
+    b'"\\ud83d\\ude00 \\u00e9"',
+    b"[12345678901234567890123, -7, 0]",
+    b'{"x": 1.0, "y": null, "z": [true, false]}',
+    b'\xef\xbb\xbf{"a": 1}',  # a UTF-8 BOM: only the standard parser takes it
+    b"[NaN, Infinity, -Infinity]",  # refused by jiter here, read by the standard parser
+    b'"\\ud800"',  # a lone surrogate
+    b" [ 1 ] ",
+]
+
+
+@pytest.mark.parametrize("body", JSON_EDGES)
+def test_loads_reads_exactly_what_the_standard_parser_with_decimals_reads(body: bytes) -> None:
+    import json
+
+    from xsell_connect_mambu.client import loads
+
+    expected = json.loads(body, parse_float=Decimal)
+    got = loads(body)
+    assert repr(got) == repr(expected)  # repr: Decimal('0.10') and Decimal('0.1') differ
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b'{"a": 1.}', b"[1,]", b"\xff"])
+def test_loads_raises_the_standard_parsers_error_on_broken_json(body: bytes) -> None:
+    import json
+
+    from xsell_connect_mambu.client import loads
+
+    with pytest.raises(ValueError) as expected:
+        json.loads(body, parse_float=Decimal)
+    with pytest.raises(ValueError) as got:
+        loads(body)
+    assert type(got.value) is type(expected.value)
+    assert str(got.value) == str(expected.value)
+
+
+def test_every_fixture_page_reads_as_the_standard_parser_reads_it() -> None:
+    import json
+    from pathlib import Path
+
+    from xsell_connect_mambu.client import loads
+
+    pages = sorted(Path(__file__).parent.joinpath("fixtures").glob("*.json"))
+    assert pages
+    for page in pages:
+        body = page.read_bytes()
+        assert repr(loads(body)) == repr(json.loads(body, parse_float=Decimal)), page.name
