@@ -270,16 +270,30 @@ def trim(value: Decimal) -> Decimal:
 
     Mambu trims its own output the same way (reference §1, Amounts).
     """
-    # Hot path: a short plain fraction with no trailing zero (``2980.81``) is already
-    # trimmed, as long as normalize() would not round it (context precision >= 20).
-    text = str(value)
-    plain = text[-1] != "0" and "." in text and "E" not in text and len(text) <= 20
-    if plain and getcontext().prec >= 20:
+    if _is_trimmed(str(value)):
         return value
     if value.is_zero():
         return Decimal(0)
     normal = value.normalize()
     return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+
+
+def trim_text(value: Decimal) -> str:
+    """``str(trim(value))``, with the text of an already-trimmed value made only once."""
+    text = str(value)
+    return text if _is_trimmed(text) else str(trim(value))
+
+
+def _is_trimmed(text: str) -> bool:
+    """Hot path: a short plain fraction with no trailing zero (``2980.81``) is already
+    trimmed, as long as normalize() would not round it (context precision >= 20)."""
+    return (
+        text[-1] != "0"
+        and "." in text
+        and "E" not in text
+        and len(text) <= 20
+        and getcontext().prec >= 20
+    )
 
 
 def amount(r: RecordReader, key: str, *, required: bool = False) -> Decimal | None:
@@ -305,16 +319,18 @@ def jsonable(value: Any) -> Any:
     if kind is str or kind is int or value is None:
         return value
     if kind is Decimal:
-        return str(trim(value))
+        return trim_text(value)
     if kind is dict:
         return {
             k if type(k) is str else str(k): v
             if type(v) is int or type(v) is str or v is None
+            else trim_text(v)
+            if type(v) is Decimal
             else jsonable(v)
             for k, v in value.items()
         }
     if isinstance(value, Decimal):
-        return str(trim(value))
+        return trim_text(value)
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -42,8 +42,8 @@ __all__ = [
     "MambuClient",
     "MambuErrorTranslator",
     "decode_json",
-    "loads",
     "idempotency_uuid",
+    "loads",
     "render_datetime",
     "search_body",
 ]
