@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["claim_leased", "insert_ignore", "settle_leased"]
+__all__ = ["claim_leased", "insert_ignore", "insert_ignore_many", "settle_leased"]
 
 #: The statuses of a leased work queue (the inbox's and the outbox's share them).
 PENDING, CLAIMED, FAILED = "pending", "claimed", "failed"
@@ -24,6 +24,27 @@ def insert_ignore(
     # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
     first = table.primary_key.columns.values()[0]
     return connection.execute(stmt.returning(first)).first() is not None
+
+
+def insert_ignore_many(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """``insert_ignore`` of many rows at once; the keys of the rows that are new.
+
+    One statement, compiled once and cached, executed over all the rows: SQLAlchemy sends
+    them as multi-row ``VALUES`` ("insertmanyvalues"), a few hundred rows a round trip.
+    A key that appears twice in ``rows`` is inserted once (``DO NOTHING`` skips the second).
+    Every row must have the same columns.
+    """
+    if not rows:
+        return set()
+    module: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    stmt = (
+        module.insert(table)
+        .on_conflict_do_nothing(index_elements=list(keys))
+        .returning(*(table.c[k] for k in keys))
+    )
+    return {tuple(row) for row in connection.execute(stmt, list(rows))}
 
 
 def claim_leased(

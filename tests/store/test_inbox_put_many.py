@@ -1,0 +1,66 @@
+"""``Inbox.put_many`` on both dialects: one transaction for many events, deduplicated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from xsell_connect.store import InboxStatus, Incoming, Store, _sql
+
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    opened = Store.open(store_url, clock=lambda: NOW)
+    yield opened
+    opened.close()
+
+
+def test_put_many_stores_each_new_event_and_tells_which_were_new(store: Store) -> None:
+    assert store.inbox.put("mambu", "e-2", b"stored before")
+    items = [
+        Incoming("e-1", b"one", {"content-type": "application/json"}),
+        Incoming("e-2", b"a redelivered copy", {}),
+        Incoming("e-3", b"three", {}),
+        Incoming("e-1", b"the same delivery twice in one batch", {}),
+    ]
+    assert store.inbox.put_many("mambu", items) == [True, False, True, False]
+    assert store.inbox.depth()[InboxStatus.PENDING] == 3
+    one, two = store.inbox.get("mambu", "e-1"), store.inbox.get("mambu", "e-2")
+    assert one is not None
+    assert two is not None
+    assert (one.body, one.headers, one.status, one.received_at) == (
+        b"one",
+        {"content-type": "application/json"},
+        InboxStatus.PENDING,
+        NOW,
+    )
+    assert two.body == b"stored before"
+
+
+def test_put_many_keeps_rejected_events_beside_the_good_ones(store: Store) -> None:
+    items = [Incoming("ok", b"{}", {}), Incoming("bad", b"{not json", {"x": "y"}, "not JSON")]
+    assert store.inbox.put_many("finacle", items) == [True, True]
+    (kept,) = store.inbox.items(InboxStatus.REJECTED)
+    assert (kept.event_id, kept.body, kept.headers, kept.last_error) == (
+        "bad",
+        b"{not json",
+        {"x": "y"},
+        "not JSON",
+    )
+    assert [i.event_id for i in store.inbox.claim("w1")] == ["ok"]
+
+
+def test_put_many_of_nothing_commits_nothing(store: Store) -> None:
+    assert store.inbox.put_many("mambu", []) == []
+    assert sum(store.inbox.depth().values()) == 0
+
+
+def test_put_many_of_more_rows_than_one_statement_takes(store: Store) -> None:
+    """SQLAlchemy sends at most 1,000 rows a statement; a duplicate across two is caught."""
+    items = [Incoming(f"e-{n % 1500}", b"{}", {}) for n in range(2500)]
+    assert store.inbox.put_many("mambu", items) == [True] * 1500 + [False] * 1000
+    assert store.inbox.depth()[InboxStatus.PENDING] == 1500
