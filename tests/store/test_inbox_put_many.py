@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from xsell_connect.store import InboxStatus, Incoming, Store, _sql
+from xsell_connect.store import InboxStatus, Incoming, Store
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
@@ -54,6 +54,13 @@ def test_put_many_keeps_rejected_events_beside_the_good_ones(store: Store) -> No
     assert [i.event_id for i in store.inbox.claim("w1")] == ["ok"]
 
 
+def test_put_many_of_one_event_stores_it(store: Store) -> None:
+    assert store.inbox.put_many("mambu", [Incoming("solo", b"{}", {"x": "y"})]) == [True]
+    solo = store.inbox.get("mambu", "solo")
+    assert solo is not None
+    assert (solo.body, solo.headers, solo.status) == (b"{}", {"x": "y"}, InboxStatus.PENDING)
+
+
 def test_put_many_of_nothing_commits_nothing(store: Store) -> None:
     assert store.inbox.put_many("mambu", []) == []
     assert sum(store.inbox.depth().values()) == 0
@@ -64,3 +71,14 @@ def test_put_many_of_more_rows_than_one_statement_takes(store: Store) -> None:
     items = [Incoming(f"e-{n % 1500}", b"{}", {}) for n in range(2500)]
     assert store.inbox.put_many("mambu", items) == [True] * 1500 + [False] * 1000
     assert store.inbox.depth()[InboxStatus.PENDING] == 1500
+
+
+def test_put_many_refuses_naive_datetimes_like_put(store_url: str) -> None:
+    """The columns' own bind processing applies to the rows (UTC datetimes here)."""
+    store = Store.open(store_url, clock=lambda: datetime(2026, 1, 1))
+    try:
+        with pytest.raises(Exception, match="timezone-aware"):
+            store.inbox.put_many("mambu", [Incoming("e-1", b"{}", {})])
+        assert sum(store.inbox.depth().values()) == 0
+    finally:
+        store.close()
