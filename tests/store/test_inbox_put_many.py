@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.exc import DataError
 
 from xsell_connect.store import InboxStatus, Incoming, Store
 
@@ -79,6 +80,20 @@ def test_put_many_refuses_naive_datetimes_like_put(store_url: str) -> None:
     try:
         with pytest.raises(Exception, match="timezone-aware"):
             store.inbox.put_many("mambu", [Incoming("e-1", b"{}", {})])
+        assert sum(store.inbox.depth().values()) == 0
+    finally:
+        store.close()
+
+
+def test_an_event_id_longer_than_the_column_is_refused_not_truncated(postgres_url: str) -> None:
+    """PostgreSQL: the batch fails as ``put`` would, and nothing of it is stored."""
+    store = Store.open(postgres_url)
+    try:
+        items = [Incoming("ok", b"{}", {}), Incoming("x" * 300, b"{}", {})]
+        with pytest.raises(DataError):
+            store.inbox.put_many("mambu", items)
+        with pytest.raises(DataError):
+            store.inbox.put("mambu", "x" * 300, b"{}")
         assert sum(store.inbox.depth().values()) == 0
     finally:
         store.close()

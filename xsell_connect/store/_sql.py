@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, or_, select, update
+from sqlalchemy import Connection, Row, String, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["claim_leased", "insert_ignore", "insert_ignore_many", "settle_leased"]
@@ -85,8 +85,15 @@ def _insert_unnest(
 
 
 def _param(table: Table, name: str, dialect: Any, *, array: bool = False) -> str:
-    """A binary parameter cast to the column's type (or an array of it): ``%(x)b::TEXT[]``."""
-    return f"%({name})b::{table.c[name].type.compile(dialect)}{'[]' if array else ''}"
+    """A binary parameter cast to the column's type (or an array of it): ``%(x)b::TEXT[]``.
+
+    Strings are cast to unbounded ``VARCHAR``: an explicit cast to ``VARCHAR(n)`` would
+    silently truncate a longer value, where the insert's own cast refuses it (as ``put``).
+    """
+    kind = table.c[name].type
+    if isinstance(kind, String) and kind.length is not None:
+        kind = String()
+    return f"%({name})b::{kind.compile(dialect)}{'[]' if array else ''}"
 
 
 def claim_leased(
