@@ -2,15 +2,18 @@
 
 Path: ``xsell_connect.listener.amqp.Consumer`` as the listener runs it, with its
 ``Ingestor`` and the durable inbox on PostgreSQL: each message is parsed by the Temenos
-adapter, committed to the inbox, then acked. Baseline: a bare pika ``BlockingConnection``
-loop with the same prefetch that acks each delivery as it arrives and does nothing else.
+adapter and committed to the inbox, a round of deliveries per transaction, then acked.
+Baselines: a bare pika ``BlockingConnection`` loop with the same prefetch that does
+nothing but ack, (1) with the listener's ack pattern (one ``multiple`` ack per round of
+I/O, at most ``batch`` deliveries apart) and (2) one ack per delivery, the classic loop.
 
-Both drain the same N messages from the same broker: Temenos Transact business events
+All drain the same N messages from the same broker: Temenos Transact business events
 (structured CloudEvents JSON with the mock core's properties: ``content_type``,
 ``message_id``, persistent), published to a fresh quorum queue declared with the
-listener's own topology before each drain. Rates are counted from the first delivery to
-the last ack; path and baseline alternate, round after round, and the best round of each
-is kept (as in the other benchmarks). The inbox is emptied between rounds.
+listener's own topology before each drain (without publisher confirms, then waiting until
+the queue holds all N: publishing is not measured). Rates are counted from the first
+delivery to the last ack; the sides alternate, round after round, and the best round of
+each is kept (as in the other benchmarks). The inbox is emptied between rounds.
 
     python -m bench amqp [--smoke]
 
