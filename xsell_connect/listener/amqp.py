@@ -221,7 +221,10 @@ class Consumer:
         except Exception as exc:
             log.warning("a batch of %d not stored (%s)", len(batch), type(exc).__name__)
             for received in batch:
-                self._settle_one(channel, received)
+                if self._stopping.is_set():  # each try may pause: the stop must not wait
+                    channel.basic_nack(received.tag, requeue=True)
+                else:
+                    self._settle_one(channel, received)
             return
         last_stored: int | None = None
         for received, accepted in zip(batch, outcomes, strict=True):

@@ -184,11 +184,10 @@ class Ingestor:
         fresh = iter(self.inbox.put_many(source.name, items))
         out = []
         for item, accepted in staged:
-            if item is not None and item.rejected is None and not next(fresh):
+            stored_before = item is not None and not next(fresh)
+            if stored_before and accepted.outcome is Outcome.STORED:
                 accepted = Accepted(Outcome.DUPLICATE, accepted.inbox_id, accepted.events)
-            elif item is not None and item.rejected is not None:
-                next(fresh)  # kept once; reported as rejected either way, as by ``accept``
-            out.append(accepted)
+            out.append(accepted)  # a malformed one is REJECTED either way, as by ``accept``
         return out
 
     def _stage(
