@@ -39,6 +39,12 @@ class CountingIngestor(Ingestor):
         self.outcomes[accepted.outcome] += 1
         return accepted
 
+    def accept_many(self, *args: Any, **kwargs: Any) -> list[Accepted]:
+        batch = super().accept_many(*args, **kwargs)
+        for accepted in batch:
+            self.outcomes[accepted.outcome] += 1
+        return batch
+
 
 def close_connections(name: str) -> int:
     assert RABBITMQCTL is not None

@@ -7,16 +7,22 @@ everything below runs on that thread, and ``stop`` reaches it only through
 - declares, idempotently, a quorum queue with a fanout dead-letter exchange and a
   ``<queue>.dead`` quorum queue bound to it (``x-delivery-limit`` as the broker's backstop,
   at-least-once dead-lettering);
-- consumes with a bounded prefetch and acks each message only after ``Ingestor.accept``
-  committed it to the inbox (a duplicate is acked too: it is stored already);
-- a malformed message is kept in the inbox (``reject``) and published to the dead-letter
-  exchange with the reason in ``x-xsell-reason``; a message that cannot be stored (store
-  down) is requeued, and after ``max_attempts`` deliveries (the quorum queue's
-  ``x-delivery-count``) dead-lettered the same way;
+- consumes with a bounded prefetch and acks messages only after ``Ingestor.accept_many``
+  committed them to the inbox (a duplicate is acked too: it is stored already). The
+  deliveries of one round of I/O, up to ``batch``, are committed in one transaction and
+  then acked with one ``multiple`` ack: none waits for a batch to fill, and a commit per
+  message no longer caps the rate at the store's commit rate;
+- a malformed message is kept in the inbox (rejected) and published to the dead-letter
+  exchange with the reason in ``x-xsell-reason``; it is settled before the batch's
+  ``multiple`` ack, which therefore never covers it. If a batch cannot be stored, each of
+  its messages is tried on its own with ``Ingestor.accept`` (so that one bad row does not
+  sink the others); a message that cannot be stored (store down) is requeued, and after
+  ``max_attempts`` deliveries (the quorum queue's ``x-delivery-count``) dead-lettered the
+  same way;
 - reconnects with jittered exponential backoff whenever the broker closes the connection or
   the channel, dropping in-flight delivery tags (the broker redelivers them);
-- ``stop`` cancels the consumer after the message in hand is settled; what was prefetched
-  and not handled goes back to the queue when the channel closes.
+- ``stop`` cancels the consumer after the batch in hand is committed and acked; what was
+  prefetched and not handled goes back to the queue when the channel closes.
 """
 
 from __future__ import annotations
@@ -28,13 +34,14 @@ import random
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pika
 import pika.exceptions
 from pika.adapters.blocking_connection import BlockingChannel
 from pika.spec import Basic, BasicProperties
 
-from xsell_connect.listener.ingest import Accepted, Ingestor, Outcome
+from xsell_connect.listener.ingest import Accepted, Delivery, Ingestor, Outcome
 from xsell_connect.listener.ports import EventSink
 from xsell_connect.listener.settings import AmqpSettings, SourceSettings
 from xsell_connect.models import CanonicalEvent
@@ -87,6 +94,20 @@ def _headers(properties: BasicProperties) -> dict[str, str]:
     return headers
 
 
+def _attempt(properties: BasicProperties) -> int:
+    """This delivery's number: 1 + the quorum queue's count of earlier ones."""
+    return int((properties.headers or {}).get("x-delivery-count", 0)) + 1
+
+
+@dataclass(frozen=True)
+class _Received:
+    """A delivery waiting, in the batch in hand, for its commit."""
+
+    tag: int
+    properties: BasicProperties
+    body: bytes
+
+
 class Consumer:
     """See the module docstring. ``start`` and ``stop`` are called from any thread."""
 
@@ -106,6 +127,7 @@ class Consumer:
         self._connection: pika.BlockingConnection | None = None
         self._channel: BlockingChannel | None = None
         self._thread: threading.Thread | None = None
+        self._batch: list[_Received] = []
         self.reconnects = 0
 
     def start(self) -> None:
@@ -135,6 +157,7 @@ class Consumer:
                 log.warning("AMQP connection lost (%s); reconnecting", type(exc).__name__)
             finally:
                 self.connected.clear()
+                self._batch.clear()  # their tags died with the channel: the broker redelivers
                 self._channel = None
                 self._connection = None
             if self._stopping.is_set():
@@ -155,8 +178,9 @@ class Consumer:
             self.connected.set()
             while not self._stopping.is_set():
                 connection.process_data_events(time_limit=_POLL_SECONDS)
+                self._settle_batch(channel)  # the round's deliveries: one commit, one ack
             # Cancelling the consumer hands back (requeues) the deliveries prefetched but not
-            # yet dispatched; the one in hand was settled by _on_message already.
+            # yet dispatched; the batch in hand was settled already.
             channel.stop_consuming()
         finally:
             if connection.is_open:
@@ -173,21 +197,65 @@ class Consumer:
         tag = method.delivery_tag
         if self._stopping.is_set():
             # While deliveries keep arriving pika dispatches them without returning to the
-            # loop, so the stop is taken here: this one goes back to the queue, and
-            # cancelling the consumer returns the prefetched ones.
+            # loop, so the stop is taken here: the batch in hand is committed and acked,
+            # this one goes back to the queue, and cancelling the consumer returns the
+            # prefetched ones.
+            self._settle_batch(channel)
             channel.basic_nack(tag, requeue=True)
             channel.stop_consuming()
             return
-        headers = _headers(properties)
-        attempt = int((properties.headers or {}).get("x-delivery-count", 0)) + 1
+        self._batch.append(_Received(tag, properties, body))
+        if len(self._batch) >= self.settings.batch:
+            self._settle_batch(channel)
+
+    def _settle_batch(self, channel: BlockingChannel) -> None:
+        """Commit the batch in hand, dead-letter its malformed messages, ack the rest."""
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        deliveries = [
+            Delivery(_headers(r.properties), r.body, r.properties.message_id) for r in batch
+        ]
+        try:
+            outcomes = self.ingestor.accept_many(self.source, "amqp", deliveries)
+        except Exception as exc:
+            log.warning("a batch of %d not stored (%s)", len(batch), type(exc).__name__)
+            for received in batch:
+                if self._stopping.is_set():  # each try may pause: the stop must not wait
+                    channel.basic_nack(received.tag, requeue=True)
+                else:
+                    self._settle_one(channel, received)
+            return
+        last_stored: int | None = None
+        for received, accepted in zip(batch, outcomes, strict=True):
+            if self._count is not None:
+                self._count(self.source.name, "amqp", accepted)
+            if accepted.outcome is Outcome.REJECTED:
+                reason = f"malformed: {accepted.reason}"
+                self._dead_letter(channel, received, reason, _attempt(received.properties))
+            else:
+                last_stored = received.tag
+        if last_stored is not None:
+            # Every earlier delivery on this channel is settled: the ones of earlier
+            # batches, and this batch's malformed ones just above.
+            channel.basic_ack(last_stored, multiple=True)
+
+    def _settle_one(self, channel: BlockingChannel, received: _Received) -> None:
+        """Store one message on its own: ack, dead-letter, or requeue it after a pause."""
+        properties, tag = received.properties, received.tag
+        attempt = _attempt(properties)
         try:
             accepted = self.ingestor.accept(
-                self.source, "amqp", headers, body, delivery_id=properties.message_id
+                self.source,
+                "amqp",
+                _headers(properties),
+                received.body,
+                delivery_id=properties.message_id,
             )
         except Exception as exc:
             reason = f"not stored: {type(exc).__name__}"
             if attempt >= self.settings.max_attempts:
-                self._dead_letter(channel, tag, properties, body, reason, attempt)
+                self._dead_letter(channel, received, reason, attempt)
             else:
                 log.warning("message not stored (attempt %d): %s", attempt, type(exc).__name__)
                 channel.connection.sleep(min(0.1 * 2**attempt, 5.0))  # services heartbeats
@@ -196,20 +264,14 @@ class Consumer:
         if self._count is not None:
             self._count(self.source.name, "amqp", accepted)
         if accepted.outcome is Outcome.REJECTED:
-            reason = f"malformed: {accepted.reason}"
-            self._dead_letter(channel, tag, properties, body, reason, attempt)
+            self._dead_letter(channel, received, f"malformed: {accepted.reason}", attempt)
             return
         channel.basic_ack(tag)
 
     def _dead_letter(
-        self,
-        channel: BlockingChannel,
-        tag: int,
-        properties: BasicProperties,
-        body: bytes,
-        reason: str,
-        attempt: int,
+        self, channel: BlockingChannel, received: _Received, reason: str, attempt: int
     ) -> None:
+        tag, properties, body = received.tag, received.properties, received.body
         headers = {
             **(properties.headers or {}),
             REASON_HEADER: reason[:1000],

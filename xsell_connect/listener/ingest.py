@@ -9,6 +9,10 @@ The inbox key is the sender's delivery id (``webhook-id``, the source's id heade
 ``message_id``) when there is one, else derived from the canonical event ids, else the
 body's digest: a retried delivery is stored once.
 
+``accept_many`` does the same for several deliveries with one commit (the AMQP consumer
+takes a round of deliveries at a time: a commit per message would cap it at the store's
+commit rate).
+
 ``accept`` is synchronous (the store is sync SQLAlchemy): call it off the event loop.
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -26,9 +30,17 @@ from pydantic import ValidationError
 from xsell_connect.errors import MalformedEventError
 from xsell_connect.listener.settings import CANONICAL_FORMAT, SourceSettings
 from xsell_connect.models import CanonicalEvent
-from xsell_connect.store import Inbox
+from xsell_connect.store import Inbox, Incoming
 
-__all__ = ["TRANSPORT_HEADER", "Accepted", "Ingestor", "Outcome", "Parsers", "parse_canonical"]
+__all__ = [
+    "TRANSPORT_HEADER",
+    "Accepted",
+    "Delivery",
+    "Ingestor",
+    "Outcome",
+    "Parsers",
+    "parse_canonical",
+]
 
 #: Stored with each row so that the worker knows which parser entry point to call.
 TRANSPORT_HEADER = "xsell-transport"
@@ -52,6 +64,15 @@ class Accepted:
     events: list[CanonicalEvent] = field(default_factory=list)
     reason: str | None = None
     attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One verified delivery for ``Ingestor.accept_many``: what ``accept`` takes."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    delivery_id: str | None = None
 
 
 def parse_canonical(_headers: Mapping[str, Any], body: bytes) -> list[CanonicalEvent]:
@@ -148,3 +169,44 @@ class Ingestor:
         key = _key(delivery_id, events, body)
         new = self.inbox.put(source.name, key, body, kept)
         return Accepted(Outcome.STORED if new else Outcome.DUPLICATE, key, events)
+
+    def accept_many(
+        self, source: SourceSettings, transport: str, deliveries: Sequence[Delivery]
+    ) -> list[Accepted]:
+        """``accept`` for each delivery, all committed in one transaction.
+
+        The outcomes are ``accept``'s, in order; a delivery repeated within ``deliveries``
+        is ``DUPLICATE`` the second time. If the commit fails nothing is stored and the
+        error propagates: the caller can then settle each delivery with ``accept``.
+        """
+        staged = [self._stage(source, transport, d) for d in deliveries]
+        items = [item for item, _ in staged if item is not None]
+        fresh = iter(self.inbox.put_many(source.name, items))
+        out = []
+        for item, accepted in staged:
+            stored_before = item is not None and not next(fresh)
+            if stored_before and accepted.outcome is Outcome.STORED:
+                accepted = Accepted(Outcome.DUPLICATE, accepted.inbox_id, accepted.events)
+            out.append(accepted)  # a malformed one is REJECTED either way, as by ``accept``
+        return out
+
+    def _stage(
+        self, source: SourceSettings, transport: str, delivery: Delivery
+    ) -> tuple[Incoming | None, Accepted]:
+        """Parse one delivery: the inbox item to commit (None: nothing) and its outcome."""
+        headers, body, delivery_id = delivery.headers, delivery.body, delivery.delivery_id
+        if delivery_id is None and source.id_header:
+            delivery_id = headers.get(source.id_header.lower()) or None
+        hidden = _NEVER_STORED | {source.secret_header.lower()}
+        kept = {k: v for k, v in headers.items() if k not in hidden}
+        kept[TRANSPORT_HEADER] = transport
+        try:
+            events = self.parsers.parse(source.format, transport, headers, body)
+        except MalformedEventError as exc:
+            key = _key(delivery_id, [], body)
+            item = Incoming(key, body, kept, rejected=str(exc)[:2000])
+            return item, Accepted(Outcome.REJECTED, key, reason=str(exc), attribute=exc.attribute)
+        if not events:
+            return None, Accepted(Outcome.EMPTY, _key(delivery_id, [], body))
+        key = _key(delivery_id, events, body)
+        return Incoming(key, body, kept), Accepted(Outcome.STORED, key, events)

@@ -120,6 +120,9 @@ class AmqpSettings(_Section):
     queue: str = Field(default="xsell.events", min_length=1)
     dead_letter_exchange: str = Field(default="xsell.events.dlx", min_length=1)
     prefetch: int = Field(default=200, ge=1, le=65535)
+    #: Most deliveries committed in one transaction and acked with one ack. A batch is what
+    #: one round of I/O brought, so no delivery waits for a batch to fill.
+    batch: int = Field(default=100, ge=1, le=10_000)
     max_attempts: int = Field(default=5, ge=1, le=100)
     heartbeat_seconds: int = Field(default=30, ge=5)
     reconnect_max_seconds: float = Field(default=30.0, gt=0)

@@ -15,7 +15,7 @@ inspection, never claimed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
+from xsell_connect.store._sql import claim_leased, insert_ignore, insert_ignore_many, settle_leased
 from xsell_connect.store.schema import inbox
 
-__all__ = ["Inbox", "InboxItem", "InboxStatus"]
+__all__ = ["Inbox", "InboxItem", "InboxStatus", "Incoming"]
 
 Clock = Callable[[], datetime]
 
@@ -71,6 +71,32 @@ class InboxItem:
         )
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One raw event for ``Inbox.put_many``; with ``rejected`` (the reason) it is kept as
+    malformed, like ``Inbox.reject``."""
+
+    event_id: str
+    body: bytes
+    headers: Mapping[str, str]
+    rejected: str | None = None
+
+
+def _row(source: str, item: Incoming, now: datetime) -> dict[str, Any]:
+    status = InboxStatus.PENDING if item.rejected is None else InboxStatus.REJECTED
+    return {
+        "source": source,
+        "event_id": item.event_id,
+        "received_at": now,
+        "headers": dict(item.headers),
+        "body": item.body,
+        "status": status.value,
+        "attempts": 0,
+        "available_at": now,
+        "last_error": item.rejected,
+    }
+
+
 class Inbox:
     """Raw events, durable and deduplicated; see the module docstring for the life cycle."""
 
@@ -92,19 +118,8 @@ class Inbox:
         received_at: datetime | None = None,
     ) -> bool:
         """Commit a raw event. True if it is new, False if (source, event_id) was stored already."""
-        now = received_at or self._clock()
-        return self._insert(
-            {
-                "source": source,
-                "event_id": event_id,
-                "received_at": now,
-                "headers": dict(headers or {}),
-                "body": body,
-                "status": InboxStatus.PENDING.value,
-                "attempts": 0,
-                "available_at": now,
-            }
-        )
+        item = Incoming(event_id, body, headers or {})
+        return self._insert(_row(source, item, received_at or self._clock()))
 
     def reject(
         self,
@@ -115,20 +130,29 @@ class Inbox:
         reason: str,
     ) -> bool:
         """Keep a malformed event for inspection; it is never claimed. True if new."""
-        now = self._clock()
         return self._insert(
-            {
-                "source": source,
-                "event_id": event_id,
-                "received_at": now,
-                "headers": dict(headers or {}),
-                "body": body,
-                "status": InboxStatus.REJECTED.value,
-                "attempts": 0,
-                "available_at": now,
-                "last_error": reason,
-            }
+            _row(source, Incoming(event_id, body, headers or {}, rejected=reason), self._clock())
         )
+
+    def put_many(self, source: str, items: Sequence[Incoming]) -> list[bool]:
+        """Commit several raw events (and rejected ones) in one transaction.
+
+        One commit for many events is what lets a consumer keep up with its broker: the
+        commit, not the insert, is the cost of ``put``. Returns, per item, True if it is
+        new; False if (source, event_id) was stored already or earlier in ``items``.
+        """
+        if not items:
+            return []
+        now = self._clock()
+        with self._engine.begin() as connection:
+            rows = [_row(source, i, now) for i in items]
+            new = insert_ignore_many(connection, inbox, rows, ["source", "event_id"])
+        fresh = []
+        for item in items:
+            key = (source, item.event_id)
+            fresh.append(key in new)
+            new.discard(key)  # a second occurrence in ``items`` is a duplicate
+        return fresh
 
     def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
