@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -51,6 +52,8 @@ from bench.time_to_offer.stages import cpu_seconds, offers_done, stage_times, st
 
 __all__ = ["P50_MS", "P99_MS", "Phase", "measure", "run"]
 
+log = logging.getLogger("bench.time_to_offer")
+
 P50_MS, P99_MS = 20.0, 100.0
 #: Verified persons with a current account are ~83% of the bank; a margin on top.
 _PARTY_SHARE = 0.75
@@ -66,6 +69,7 @@ class Phase:
     parties: list[Party]
     published: dict[str, float] = field(default_factory=dict)  # party → wall time
     event_ids: dict[str, str] = field(default_factory=dict)  # event id → party
+    records: int = 0  # offer records the core created for the phase's parties
     landed: dict[str, float] = field(default_factory=dict)  # party → journal wall time
 
     def latencies_ms(self) -> list[float]:
@@ -78,6 +82,7 @@ class Phase:
         return {
             "events": len(self.published),
             "offers": len(ms),
+            "offer_records": self.records,
             "p50_ms": round(percentile(ms, 0.5), 2),
             "p99_ms": round(percentile(ms, 0.99), 2),
             "max_ms": round(max(ms, default=0.0), 2),
@@ -128,14 +133,21 @@ def publish(
     return len(messages) / elapsed if elapsed > 0 else 0.0
 
 
-def _landed(stack: parts.Stack) -> dict[str, float]:
-    """Party → when its first offer record was created, from the mock core's journal."""
-    out: dict[str, float] = {}
+def _records(stack: parts.Stack) -> list[tuple[str, float]]:
+    """(party, when) of every offer record the mock core created, from its journal."""
+    out = []
     for entry in parts.journal(stack, OFFER_OPERATION):
-        if not entry["created"] or not 200 <= entry["status"] < 300:
-            continue
-        party = str(json.loads(entry["body"])["body"]["customerId"])
-        out.setdefault(party, bench_events.wall(entry["at"]))
+        if entry["created"] and 200 <= entry["status"] < 300:
+            party = str(json.loads(entry["body"])["body"]["customerId"])
+            out.append((party, bench_events.wall(entry["at"])))
+    return out
+
+
+def _landed(stack: parts.Stack) -> dict[str, float]:
+    """Party → when its first offer record was created."""
+    out: dict[str, float] = {}
+    for party, at in _records(stack):
+        out.setdefault(party, at)
     return out
 
 
@@ -168,8 +180,15 @@ def _messages(
 
 
 def _run_floor(
-    stack: parts.Stack, bank: Any, warm: list[Party], phase: Phase, rate: float, run: str
+    stack: parts.Stack,
+    bank: Any,
+    warm: list[Party],
+    phase: Phase,
+    rate: float,
+    run: str,
+    listener: subprocess.Popen[bytes],
 ) -> float:
+    """The floor's run; the listener starts meanwhile, and is ready before it is measured."""
     count = len(warm) + len(phase.parties)
     env = {
         **os.environ,
@@ -182,6 +201,7 @@ def _run_floor(
     with log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env) as floor:
         try:
             _warm_up(stack, "floor", _messages(bank, warm, run, floor=True), rate)
+            parts.wait_listener(stack, listener)
             messages = _messages(bank, phase.parties, run, floor=True)
             achieved = publish(stack.exchange("floor"), messages, rate, phase.published)
             floor.wait(timeout=60 + len(phase.parties) / rate)
@@ -198,9 +218,10 @@ def _run_path(
     phase: Phase,
     rate: float,
     run: str,
+    listener: subprocess.Popen[bytes],
     profile: Path | None = None,
 ) -> tuple[float, dict[str, float]]:
-    with parts.listener(stack) as listener, contextlib.ExitStack() as profiling:
+    with contextlib.ExitStack() as profiling:
         _warm_up(stack, "path", _messages(bank, warm, run, floor=False), rate)
         expected = len(warm) + len(phase.parties)
         messages = _messages(bank, phase.parties, run, floor=False)
@@ -256,12 +277,20 @@ def measure(
     with (
         tempfile.TemporaryDirectory(prefix="bench-tto-") as tmp,
         parts.stack(Path(tmp), customers, ("floor", "path")) as stack,
+        parts.listener(stack) as listener,
     ):
-        floor_rate = _run_floor(stack, bank, floor_warm, floor, rate, run)
-        path_rate, cpu = _run_path(stack, bank, path_warm, path, rate, run, profile)
-        landed = _landed(stack)
-        floor.landed = {p.number: landed[p.number] for p in floor.parties if p.number in landed}
-        path.landed = {p.number: landed[p.number] for p in path.parties if p.number in landed}
+        log.info("floor: %d events at %g/s", len(floor.parties), rate)
+        floor_rate = _run_floor(stack, bank, floor_warm, floor, rate, run, listener)
+        log.info("path: %d events at %g/s", len(path.parties), rate)
+        path_rate, cpu = _run_path(stack, bank, path_warm, path, rate, run, listener, profile)
+        log.info("reading the journal and the store")
+        records = _records(stack)
+        for phase in (floor, path):
+            mine = {p.number for p in phase.parties}
+            for party, at in records:
+                if party in mine:
+                    phase.landed.setdefault(party, at)
+                    phase.records += 1
         stages = stage_times(stack.store_url, path, path.event_ids)
         counts = store_counts(stack.store_url)
         if os.environ.get("BENCH_TTO_KEEP"):  # for a look at the logs after a failed run
@@ -285,6 +314,7 @@ def figures(result: dict[str, Any]) -> list[Figure]:
         "path": path,
         "floor": floor,
         "stages_ms": result["stages_ms"],
+        "store": result["store"],
         "customers": result["customers"],
         "load_average": result["load_average"],
     }
@@ -316,8 +346,12 @@ def figures(result: dict[str, Any]) -> list[Figure]:
             baseline_name="events published",
             ratio=round(landed / published, 3) if published else 0.0,
             target="all",
-            met=landed == published,
-            detail={"floor_offers": floor["offers"], "floor_events": floor["events"]},
+            met=landed == published == path["offer_records"],
+            detail={
+                "offer_records": path["offer_records"],
+                "floor_offers": floor["offers"],
+                "floor_events": floor["events"],
+            },
         )
     )
     return out
@@ -337,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--py-spy", type=Path, help="profile the listener into this file")
     args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
     result = measure(args.rate, args.seconds, args.warm, args.py_spy)
     if args.json:
         print(json.dumps(result, indent=2))

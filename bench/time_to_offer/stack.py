@@ -14,6 +14,7 @@ Every port is picked free; every wait is bounded.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import socket
@@ -33,7 +34,9 @@ from bench.time_to_offer.events import BENCH_POLICY, MONTHS, SEED
 from xsell_connect.listener.amqp import declare_topology
 from xsell_connect.listener.settings import AmqpSettings
 
-__all__ = ["AMQP_URL", "POSTGRES", "Stack", "free_port", "stack"]
+__all__ = ["AMQP_URL", "POSTGRES", "Stack", "free_port", "listener", "stack", "wait_listener"]
+
+logger = logging.getLogger("bench.time_to_offer")
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -149,15 +152,14 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, seconds: f
 
 @contextlib.contextmanager
 def _process(
-    command: list[str], log: Path, ready: str, env: dict[str, str] | None = None
+    command: list[str], log: Path, env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A child process, ready when ``ready`` answers 200; SIGTERM (then SIGKILL) on exit."""
+    """A child process; SIGTERM (then SIGKILL) on exit."""
     with log.open("ab") as out:
         process = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
     try:
-        _wait_http(ready, process, log, 60)
         yield process
     finally:
         if process.poll() is None:
@@ -215,19 +217,26 @@ def mock_core(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
         "--seed", str(SEED), "--months", str(MONTHS),
     )  # fmt: skip
     log = stack.directory / "mock.log"
-    with _process(command, log, f"{stack.mock_url}/_mock/health") as process:
+    with _process(command, log) as process:
+        _wait_http(f"{stack.mock_url}/_mock/health", process, log, 60)
         yield process
 
 
 @contextlib.contextmanager
 def listener(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
+    """The listener, starting (``wait_listener`` waits until it is ready)."""
     stack.listener_port = free_port()
     config = stack.listener_config()
     command = _cli("listen", "--config", str(config), "--log-level", "warning")
-    log = stack.directory / "listener.log"
-    ready = f"http://127.0.0.1:{stack.listener_port}/readyz"
-    with _process(command, log, ready, env=stack.core_env()) as process:
+    with _process(command, stack.directory / "listener.log", env=stack.core_env()) as process:
         yield process
+    logger.info("listener stopped")
+
+
+def wait_listener(stack: Stack, process: subprocess.Popen[bytes]) -> None:
+    ready = f"http://127.0.0.1:{stack.listener_port}/readyz"
+    _wait_http(ready, process, stack.directory / "listener.log", 120)
+    logger.info("listener up on port %d", stack.listener_port)
 
 
 @contextlib.contextmanager
@@ -235,6 +244,7 @@ def stack(directory: Path, customers: int, phases: tuple[str, ...]) -> Iterator[
     """The store, the broker's topology and the mock core (the listener is started apart)."""
     parts = Stack(f"tto-{uuid.uuid4().hex[:10]}", directory, customers)
     with database(parts), topology(parts, phases), mock_core(parts):
+        logger.info("mock core up: %s, %d customers", parts.mock_url, customers)
         yield parts
 
 
