@@ -130,9 +130,7 @@ def mock(
         raise click.ClickException("mock cores need: pip install xsell-connect-mocks") from exc
     try:
         rules = [FaultRule.parse(spec) for spec in faults]
-        core = create_mock(
-            platform, customers=customers, seed=seed, months=months, faults=rules
-        )
+        core = create_mock(platform, customers=customers, seed=seed, months=months, faults=rules)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

@@ -144,6 +144,7 @@ class Drainer:
         self.backoff = backoff or Backoff()
         self.worker = worker
         self.lease = lease  # a drainer killed mid-effect leaves it to another after this
+        self.concurrency = concurrency  # effects performed at once
         self._gate = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._sleep = sleep
