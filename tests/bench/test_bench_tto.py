@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import POSTGRES_HOST, POSTGRES_PORT, require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,9 +16,9 @@ pytestmark = pytest.mark.services
 
 
 def test_time_to_offer_smoke_run_lands_one_offer_per_event(
-    rabbitmq: str, monkeypatch: pytest.MonkeyPatch
+    rabbitmq: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    require_service("PostgreSQL", POSTGRES_HOST, POSTGRES_PORT)
+    """``rabbitmq`` and ``postgres_url`` only check the services: the run makes its own."""
     monkeypatch.syspath_prepend(str(ROOT))
     from bench.time_to_offer import run
 
