@@ -25,6 +25,7 @@ __all__ = ["BENCHMARKS", "main", "run_benchmark", "update_readme"]
 BENCHMARKS: dict[str, str] = {
     "normalize": "bench.normalize",
     "amqp": "bench.amqp",
+    "time_to_offer": "bench.time_to_offer",
 }
 README_BEGIN = "<!-- bench:begin -->"
 README_END = "<!-- bench:end -->"

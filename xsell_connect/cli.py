@@ -105,13 +105,22 @@ def adapters(as_json: bool, markdown: bool) -> None:
 @click.option("--customers", default=1000, show_default=True, type=int)
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option(
+    "--months", default=12, show_default=True, type=click.IntRange(1), help="Months of history."
+)
+@click.option(
     "--fault",
     "faults",
     multiple=True,
     help="Fault rule, e.g. 'rate_limit:0.1@/api/clients*' (repeatable).",
 )
 def mock(
-    platform: str, host: str, port: int, customers: int, seed: int, faults: tuple[str, ...]
+    platform: str,
+    host: str,
+    port: int,
+    customers: int,
+    seed: int,
+    months: int,
+    faults: tuple[str, ...],
 ) -> None:
     """Serve a mock core over HTTP, fed by the synthetic bank."""
     try:
@@ -121,7 +130,7 @@ def mock(
         raise click.ClickException("mock cores need: pip install xsell-connect-mocks") from exc
     try:
         rules = [FaultRule.parse(spec) for spec in faults]
-        core = create_mock(platform, customers=customers, seed=seed, faults=rules)
+        core = create_mock(platform, customers=customers, seed=seed, months=months, faults=rules)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

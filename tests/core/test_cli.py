@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -113,6 +114,22 @@ def test_mock_command_serves_the_mambu_mock_over_http() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_mock_command_builds_the_bank_with_the_months_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import xsell_connect_mocks.framework as framework
+
+    served: list[Any] = []
+    monkeypatch.setattr(framework, "serve", lambda core, **_: served.append(core))
+    result = CliRunner().invoke(
+        main, ["mock", "temenos", "--customers", "5", "--seed", "3", "--months", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    (core,) = served
+    assert core.platform == "temenos"
+    assert core.bank.config == BankConfig(seed=3, customers=5, months=2)
 
 
 def test_demo_runs_the_pipeline_and_ends_with_a_verified_summary(tmp_path: Path) -> None:

@@ -172,3 +172,33 @@ async def test_until_the_core_is_reached_the_sink_refuses_so_the_item_is_retried
         assert binding.stats.breaker_states() == {}
     finally:
         store.close()
+
+
+async def test_the_drainer_writes_back_as_many_effects_at_once_as_configured(
+    sqlite_url: str,
+) -> None:
+    from xsell_connect_mambu import MambuAdapter, MambuSettings
+    from xsell_connect_mocks.bank import BankConfig, SyntheticBank
+    from xsell_connect_mocks.mambu import MambuMock
+
+    from xsell_connect.listener.pipeline import PipelineBinding
+    from xsell_connect.listener.settings import PipelineSettings
+    from xsell_connect.store import Store
+
+    mock = MambuMock(SyntheticBank(BankConfig(customers=3)))
+
+    def adapter(_platform: str) -> MambuAdapter:
+        settings = MambuSettings(base_url=f"{mock.base_url}/api", api_key="test-api-key")
+        return MambuAdapter.from_settings(settings, transport=mock.transport())
+
+    store = Store.open(sqlite_url)
+    settings = PipelineSettings(platform="mambu", pseudonym_key="k", writeback_concurrency=12)  # type: ignore[arg-type]
+    binding = PipelineBinding(store.engine, settings, adapter_factory=adapter)
+    try:
+        await binding.start()
+        assert binding.drainer is not None
+        assert binding.drainer.concurrency == 12
+        assert PipelineSettings().writeback_concurrency == 16
+    finally:
+        await binding.stop()
+        store.close()

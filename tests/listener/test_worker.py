@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pytest
 from listener_helpers import event_body, make_settings
 
 from xsell_connect.listener.ingest import Parsers
 from xsell_connect.listener.ports import MemorySink
+from xsell_connect.listener.services import Services
 from xsell_connect.listener.settings import WorkerSettings
 from xsell_connect.listener.worker import InboxWorker
 from xsell_connect.models import CanonicalEvent
@@ -101,3 +103,124 @@ async def test_workers_of_two_processes_never_take_the_same_item(postgres_url: s
     assert first.inbox.depth()[InboxStatus.DONE] == 300
     first.close()
     second.close()
+
+
+class CountedClaims:
+    """Wraps ``inbox.claim`` to record how many items each claim took."""
+
+    def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sizes: list[int] = []
+        self._claim = store.inbox.claim
+        monkeypatch.setattr(store.inbox, "claim", self)
+
+    def __call__(self, *args: object, **kwargs: object) -> list[object]:
+        items: list[object] = self._claim(*args, **kwargs)  # type: ignore[arg-type]
+        self.sizes.append(len(items))
+        return items
+
+
+async def _until(done: Callable[[], bool], bound: float = 20.0) -> None:
+    """Yield to the loop until ``done`` (a bound on waiting, not on speed)."""
+    async with asyncio.timeout(bound):
+        while not done():  # noqa: ASYNC110 - set by other threads and the store
+            await asyncio.sleep(0.01)
+
+
+async def test_a_committed_item_wakes_an_idle_worker_before_its_next_poll(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claims = CountedClaims(store, monkeypatch)
+    sink = MemorySink()
+    stop, wake = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(worker(store, sink, idle_seconds=3600).run(stop, wake))
+    await _until(lambda: claims.sizes == [0])  # idle now, for an hour
+    store.inbox.put("bank", "m1", event_body("k1"), {})
+    wake.set()
+    await _until(lambda: len(sink.deliveries) == 1)
+    stop.set()
+    await task
+    assert claims.sizes[:2] == [0, 1]  # woken from the hour's wait; then drained (0) again
+    assert sum(claims.sizes) == 1
+    assert store.inbox.depth()[InboxStatus.DONE] == 1
+    store.close()
+
+
+async def test_a_stored_delivery_wakes_the_workers_from_the_consumers_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'store.db'}",
+        workers={"count": 1, "idle_seconds": 3600, "retry_seconds": 0},
+    )
+    sink = MemorySink()
+    services = Services.build(settings, sink=sink)
+    claims = CountedClaims(services.store, monkeypatch)
+    source = settings.source("bank")
+    assert source is not None
+
+    def deliver() -> None:  # what the AMQP consumer does, on its own thread
+        accepted = services.ingestor.accept(source, "amqp", {}, event_body("k1"))
+        services.count("bank", "amqp", accepted)
+
+    async with services.lifespan(None):
+        await _until(lambda: claims.sizes == [0])
+        await asyncio.to_thread(deliver)
+        await _until(lambda: len(sink.deliveries) == 1)
+    assert claims.sizes[:2] == [0, 1]
+    assert sum(claims.sizes) == 1
+
+
+class MeetingSink:
+    """Hands events over only once two parties are in flight together."""
+
+    def __init__(self) -> None:
+        self.inside: set[str | None] = set()
+        self.met = asyncio.Event()
+        self.handed: list[str | None] = []
+
+    async def handle(self, events: Sequence[CanonicalEvent]) -> None:
+        self.inside.add(events[0].subject)
+        if len(self.inside) == 2:
+            self.met.set()
+        async with asyncio.timeout(20):
+            await self.met.wait()
+        self.handed.append(events[0].subject)
+
+
+async def test_the_items_of_a_batch_are_handled_concurrently(store: Store) -> None:
+    store.inbox.put("bank", "m1", event_body("k1", party="P-1"), {})
+    store.inbox.put("bank", "m2", event_body("k2", party="P-2"), {})
+    sink = MeetingSink()
+    assert await worker(store, sink).run_once() == 2
+    assert sorted(sink.handed, key=str) == ["P-1", "P-2"]
+    assert store.inbox.depth()[InboxStatus.DONE] == 2
+    store.close()
+
+
+class OrderSink:
+    """Records when each event's handling starts and ends, yielding in between."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, str]] = []
+
+    async def handle(self, events: Sequence[CanonicalEvent]) -> None:
+        self.log.append(("start", events[0].id))
+        await asyncio.sleep(0)
+        self.log.append(("end", events[0].id))
+
+
+async def test_items_of_one_party_keep_their_claim_order(store: Store) -> None:
+    bodies = {
+        "a1": event_body("a1", party="P-1"),
+        "b1": event_body("b1", party="P-2"),
+        "a2": event_body("a2", party="P-1"),
+    }
+    for key, body in bodies.items():
+        store.inbox.put("bank", key, body, {})
+    ids = {key: CanonicalEvent.model_validate_json(body).id for key, body in bodies.items()}
+    sink = OrderSink()
+    assert await worker(store, sink).run_once() == 3
+    log = sink.log
+    assert log.index(("end", ids["a1"])) < log.index(("start", ids["a2"]))
+    assert log.index(("start", ids["b1"])) < log.index(("end", ids["a1"]))  # P-2 ran alongside
+    store.close()

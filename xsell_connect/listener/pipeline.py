@@ -127,6 +127,7 @@ class PipelineBinding:
             backoff=Backoff(initial=s.writeback_backoff_seconds, attempts=s.writeback_attempts),
             worker=f"{self.name}:drainer",
             lease=timedelta(seconds=s.writeback_lease_seconds),
+            concurrency=s.writeback_concurrency,
         )
         self.runner = runner
         self._ready.set()

@@ -4,7 +4,8 @@
 binds the pipeline ports (the decision pipeline over the same store when ``[pipeline]
 platform`` is set, in-memory ones when nothing is configured) and prepares the AMQP
 consumer; ``lifespan`` starts the pipeline's outbox drainer, the inbox workers and the
-consumer with the ASGI app and stops them gracefully (uvicorn runs it on SIGTERM): the
+consumer with the ASGI app (every delivery stored, by webhook or AMQP, wakes the idle
+workers through ``count``) and stops them gracefully (uvicorn runs it on SIGTERM): the
 consumer stops taking messages and settles the one in hand, the workers finish their
 current item, the drainer the effects it holds.
 """
@@ -72,6 +73,8 @@ class Services:
     worker_prefix: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def __post_init__(self) -> None:
+        #: The workers' loop and their wake event, while the lifespan runs (``count``).
+        self._bell: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self.ingestor = Ingestor(self.store.inbox, self.parsers)
         self.verifiers = {s.name: verifier_for(s) for s in self.settings.sources}
         self.metrics = ListenerMetrics(self._depth, self.stats)
@@ -115,10 +118,20 @@ class Services:
         return services
 
     def count(self, source: str, transport: str, accepted: Accepted) -> None:
+        """Count a delivery; a stored one also wakes the idle workers (from any thread)."""
         self.metrics.deliveries.labels(source, transport, accepted.outcome.value).inc()
         if accepted.outcome is Outcome.STORED:
             for event in accepted.events:
                 self.metrics.events_in.labels(source, transport, event.type).inc()
+            self._wake_workers()
+
+    def _wake_workers(self) -> None:
+        bell = self._bell
+        if bell is None:
+            return
+        loop, wake = bell
+        with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
+            loop.call_soon_threadsafe(wake.set)
 
     def workers(self) -> list[InboxWorker]:
         sources = {s.name: s for s in self.settings.sources}
@@ -137,10 +150,11 @@ class Services:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
-        stop = asyncio.Event()
+        stop, wake = asyncio.Event(), asyncio.Event()
+        self._bell = (asyncio.get_running_loop(), wake)
         if self.pipeline is not None:
             await self.pipeline.start()
-        tasks = [asyncio.create_task(w.run(stop)) for w in self.workers()]
+        tasks = [asyncio.create_task(w.run(stop, wake)) for w in self.workers()]
         if self.consumer is not None:
             self.consumer.start()
         log.info("listener started: %d workers, consumer %s", len(tasks), self.consumer is not None)
@@ -150,6 +164,7 @@ class Services:
             if self.consumer is not None:
                 await asyncio.to_thread(self.consumer.stop)
             stop.set()
+            self._bell = None
             await asyncio.gather(*tasks, return_exceptions=True)
             if self.pipeline is not None:
                 await self.pipeline.stop()

@@ -161,6 +161,9 @@ class PipelineSettings(_Section):
     writeback_attempts: int = Field(default=8, ge=1, le=100)
     writeback_backoff_seconds: float = Field(default=1.0, gt=0)  # first retry; doubles
     writeback_lease_seconds: float = Field(default=120.0, gt=0)
+    #: Effects written back at once: each waits on the core, and too few held every
+    #: offer behind the write-backs of all the decisions made before it.
+    writeback_concurrency: int = Field(default=16, ge=1, le=256)
     sink: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
 

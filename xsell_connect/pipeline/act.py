@@ -144,6 +144,7 @@ class Drainer:
         self.backoff = backoff or Backoff()
         self.worker = worker
         self.lease = lease  # a drainer killed mid-effect leaves it to another after this
+        self.concurrency = concurrency  # effects performed at once
         self._gate = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._sleep = sleep
@@ -170,41 +171,56 @@ class Drainer:
         return receipt.model_dump(mode="json")
 
     async def _one(self, item: OutboxItem, report: DrainReport) -> None:
+        # The store's calls go to a thread: on the event loop they held up every other
+        # effect, and the listener's decisions, for a database round trip each.
         async with self._gate:
             try:
                 receipt = await self._perform(item)
             except RetriableUpstreamError as exc:
-                self._count(item, ok=False)
                 error = f"{type(exc).__name__}: {exc}"
                 if item.attempts >= self.backoff.attempts:
-                    self.outbox.park(
-                        item.id, self.worker, f"gave up after {item.attempts}: {error}"
-                    )
+                    why = f"gave up after {item.attempts}: {error}"
+                    await asyncio.to_thread(self._settle, item, ok=False, park=why)
                     report.dead += 1
                     return
                 delay = self.backoff.delay(item.attempts, exc.retry_after)
                 retry_at = self._clock() + timedelta(seconds=delay)
-                self.outbox.fail(item.id, self.worker, error, retry_at=retry_at)
+                await asyncio.to_thread(self._settle, item, ok=False, retry=(error, retry_at))
                 report.retried += 1
                 return
             except (XsellError, ValueError) as exc:
-                self._count(item, ok=False)
-                self.outbox.park(item.id, self.worker, f"{type(exc).__name__}: {exc}")
+                why = f"{type(exc).__name__}: {exc}"
+                await asyncio.to_thread(self._settle, item, ok=False, park=why)
                 logger.warning("outbox effect %s parked: %s", item.id, type(exc).__name__)
                 report.dead += 1
                 return
-            self._count(item, ok=True)
-            self.outbox.complete(item.id, self.worker, receipt)
+            await asyncio.to_thread(self._settle, item, ok=True, receipt=receipt)
             report.done[item.kind.value] += 1
 
-    def _count(self, item: OutboxItem, *, ok: bool) -> None:
+    def _settle(
+        self,
+        item: OutboxItem,
+        *,
+        ok: bool,
+        receipt: dict[str, Any] | None = None,
+        retry: tuple[str, datetime] | None = None,
+        park: str | None = None,
+    ) -> None:
+        """Count the call for the breakers, then complete, retry or park the effect."""
         if self.governance is not None and item.kind is not EffectKind.CHANNEL_PUSH:
             self.governance.record_writeback(item.pattern, ok=ok, at=self._clock())
+        if park is not None:
+            self.outbox.park(item.id, self.worker, park)
+        elif retry is not None:
+            self.outbox.fail(item.id, self.worker, retry[0], retry_at=retry[1])
+        else:
+            self.outbox.complete(item.id, self.worker, receipt or {})
 
     async def drain_once(self, report: DrainReport | None = None, *, limit: int = 50) -> int:
         """Perform the effects due now; how many were claimed."""
         report = report or DrainReport(Counter())
-        items = self.outbox.claim(self.worker, limit=limit, lease=self.lease)
+        claim = self.outbox.claim
+        items = await asyncio.to_thread(claim, self.worker, limit=limit, lease=self.lease)
         await asyncio.gather(*(self._one(item, report) for item in items))
         return len(items)
 

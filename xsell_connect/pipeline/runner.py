@@ -17,6 +17,7 @@ shadow, and nothing else is written: no effect reaches the core, and the run's
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -141,7 +142,11 @@ class Runner:
         decision = await self.engine.decide(
             signals, c360, self.state, now=now, mode=self.mode, events=events
         )
-        self._finish(decision, signals_seen=[s.id for s in signals])
+        # The transaction runs in a thread: on the event loop its round trips to the store
+        # held up every other event in flight (and the outbox drainer) while they lasted.
+        if not await asyncio.to_thread(self._store, decision):
+            self.stats.replayed += 1
+        self._count(decision, signals_seen=[s.id for s in signals])
         return decision
 
     async def handle_party(
@@ -160,16 +165,16 @@ class Runner:
                 item = {"job": job, "party_id": party_id, "done_at": now}
                 if not insert_ignore(connection, batch_items, item, ["job", "party_id"]):
                     return None  # another worker finished this party already
-            if decision is not None:
-                self._commit_in(connection, decision)
+            if decision is not None and not self._commit_in(connection, decision):
+                self.stats.replayed += 1
         if decision is not None:
             self._count(decision, [s.id for s in signals])
         return decision
 
-    def _finish(self, decision: Decision, *, signals_seen: list[str]) -> None:
+    def _store(self, decision: Decision) -> bool:
+        """Commit the decision and its consequences; False if it was decided before."""
         with self.db.begin() as connection:
-            self._commit_in(connection, decision)
-        self._count(decision, signals_seen)
+            return self._commit_in(connection, decision)
 
     def _count(self, decision: Decision, signals_seen: list[str]) -> None:
         self.stats.signals.update(signals_seen)
@@ -178,7 +183,6 @@ class Runner:
     def _commit_in(self, connection: Connection, decision: Decision) -> bool:
         """Append the decision and queue its consequences; False if it was decided before."""
         if self.log.append_in(connection, decision) is None:
-            self.stats.replayed += 1
             return False
         if decision.mode is Mode.SHADOW:
             return True

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from _flow_support import FakeClock, offered
+from sqlalchemy import event
 from xsell_connect_mambu import MambuAdapter, MambuSettings
 from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import FaultKind, FaultRule
@@ -123,3 +126,27 @@ async def test_a_fatal_error_parks_the_effect_with_the_reason(
     assert dead.kind.value == "offer"
     assert dead.last_error is not None
     assert dead.last_error.startswith("RequestRejectedError")
+
+
+async def test_the_drainer_settles_effects_off_the_event_loop(
+    bank: SyntheticBank, store: Store
+) -> None:
+    """Claims, completions and breaker counts never hold up the event loop."""
+    mock = MambuMock(bank)
+    drainer, outbox = await _drain(mock, store, FakeClock())
+    decision = offered(bank.customer(0).number)
+    outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+    threads: list[int] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith(("UPDATE", "INSERT")):  # claim, settle, count
+            threads.append(threading.get_ident())
+
+    async with drainer.adapter:
+        report = await drainer.drain()
+    event.remove(store.engine, "before_cursor_execute", spy)
+    assert sum(report.done.values()) == 3
+    assert outbox.depth()[OutboxStatus.DONE] == 3
+    assert len(threads) >= 7  # one claim; per effect, its breaker count and its completion
+    assert threading.get_ident() not in threads

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from _flow_support import T0, FakeClock, offered
+from sqlalchemy import event
 
 from xsell_connect.pipeline.approve import ApprovalDesk, ApprovalError
 from xsell_connect.pipeline.runner import Runner
@@ -173,3 +175,21 @@ async def test_a_holdout_decision_joins_the_control_group_without_effects(store:
     await _decide(runner, engine, decision)
     assert runner.outbox.items() == []
     assert not runner.state.has_open_offer("100000005", "SAV01")
+
+
+async def test_the_decision_is_committed_off_the_event_loop(store: Store) -> None:
+    """The transaction's round trips never hold up the other events in flight."""
+    runner, engine, _ = _runner(store)
+    threads: list[int] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO DECISIONS"):
+            threads.append(threading.get_ident())
+
+    decision = await _decide(runner, engine, offered("100000001"))
+    event.remove(store.engine, "before_cursor_execute", spy)
+    assert decision is not None
+    assert len(threads) == 1
+    assert threads[0] != threading.get_ident()
+    assert runner.log.head()[0] == 1

@@ -1,0 +1,46 @@
+"""A tiny run of the time_to_offer benchmark on the real services, so it cannot rot.
+
+Figures are not asserted (no timing in the test suite): only that every event published
+led to exactly one offer record in the mock core, and that each ratio is what it says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.services
+
+
+def test_time_to_offer_smoke_run_lands_one_offer_per_event(
+    rabbitmq: str, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rabbitmq`` and ``postgres_url`` only check the services: the run makes its own."""
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.time_to_offer import run
+
+    p50, p99, landed = run(smoke=True)
+
+    assert [f.metric for f in (p50, p99, landed)] == ["ms p50", "ms p99", "offers / events"]
+    assert {f.benchmark for f in (p50, p99, landed)} == {"time_to_offer"}
+    assert landed.value == landed.baseline == landed.detail["offer_records"] == 20
+    assert landed.ratio == 1.0
+    assert landed.met is True
+    path, floor = p50.detail["path"], p50.detail["floor"]
+    assert path["events"] == path["offers"] == path["offer_records"] == 20
+    assert floor["events"] == floor["offers"] == floor["offer_records"] == 20
+    for figure, quantile in ((p50, "p50_ms"), (p99, "p99_ms")):
+        assert figure.value == path[quantile] > 0
+        assert figure.baseline == floor[quantile] > 0
+        assert figure.ratio == pytest.approx(figure.baseline / figure.value, abs=0.001)
+        assert figure.target == f"{quantile[:3]} <= {20 if quantile == 'p50_ms' else 100} ms"
+    assert set(p50.detail["stages_ms"]) == {
+        "broker_to_inbox",
+        "inbox_to_worker",
+        "decide",
+        "outbox_to_core",
+    }
+    assert p50.detail["store"]["decisions"] == {"offered": 23}  # 3 warm-up events, then 20
