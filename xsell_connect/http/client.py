@@ -19,6 +19,7 @@ from xsell_connect.errors import MappingError, RetriableUpstreamError, XsellErro
 from xsell_connect.http.policy import RetryPolicy, Timeouts
 from xsell_connect.http.retry import build_retrying
 from xsell_connect.http.translate import ErrorTranslator, error_for_exception, error_for_response
+from xsell_connect.http.transport import build_transport
 
 __all__ = ["ClientStats", "HttpClient", "Params"]
 
@@ -94,7 +95,7 @@ class HttpClient:
         self._sleep = sleep
         self._client = httpx.AsyncClient(
             base_url=base_url,
-            transport=transport,
+            transport=transport if transport is not None else build_transport(verify=verify),
             auth=auth,
             headers=headers,
             timeout=timeouts.to_httpx(),

@@ -159,7 +159,8 @@ def error_for_exception(
     where = f"{platform or 'core'} {operation}".rstrip()
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return UpstreamTimeoutError(f"{where}: timed out ({type(exc).__name__})")
-    if isinstance(exc, _CONNECTION_ERRORS):
+    if isinstance(exc, _CONNECTION_ERRORS) or type(exc).__module__.startswith("aiohttp."):
+        # (an aiohttp error that httpx-aiohttp left unmapped, met while reading a body)
         return UpstreamConnectionError(f"{where}: connection failed ({type(exc).__name__})")
     if isinstance(exc, httpx.TransportError):  # UnsupportedProtocol, LocalProtocolError
         return ConfigurationError(f"{where}: cannot send the request ({type(exc).__name__})")
