@@ -110,6 +110,9 @@ def test_listen_reports_a_bad_config_and_exits_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["listen", "--config", str(path)])
     assert result.exit_code == 1
     assert "http.port" in result.output
+    from xsell_connect.http import transport
+
+    assert transport._preferred == "httpx"  # a refused start leaves the process's HTTP alone
 
 
 def test_the_example_config_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -45,13 +45,14 @@ def listen(config: Path | None, host: str | None, port: int | None, log_level: s
     # narrates every connection step at INFO. Both keep their warnings and errors.
     for noisy in ("httpx", "pika"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.root.level))
-    # The listener sends about ten requests per event to its core: aiohttp carries them
-    # for a third of httpx's own CPU per request (XSELL_HTTP_TRANSPORT=httpx opts out).
     from xsell_connect.http import transport
 
-    transport.prefer("aiohttp")
     try:
         settings = load_settings(config)
+        # The listener sends about ten requests per event to its core: aiohttp carries them
+        # for a third of httpx's own CPU per request (XSELL_HTTP_TRANSPORT=httpx opts out).
+        # Chosen only once the settings hold, so that a refused start changes nothing.
+        transport.prefer("aiohttp")
         http = settings.http.model_copy(
             update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
         )
