@@ -105,13 +105,32 @@ def adapters(as_json: bool, markdown: bool) -> None:
 @click.option("--customers", default=1000, show_default=True, type=int)
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option(
+    "--months",
+    default=12,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Months of postings history.",
+)
+@click.option(
+    "--journal-limit",
+    type=click.IntRange(min=1),
+    help="Keep only the newest N journal entries (default: all; bound it for long runs).",
+)
+@click.option(
     "--fault",
     "faults",
     multiple=True,
     help="Fault rule, e.g. 'rate_limit:0.1@/api/clients*' (repeatable).",
 )
 def mock(
-    platform: str, host: str, port: int, customers: int, seed: int, faults: tuple[str, ...]
+    platform: str,
+    host: str,
+    port: int,
+    customers: int,
+    seed: int,
+    months: int,
+    journal_limit: int | None,
+    faults: tuple[str, ...],
 ) -> None:
     """Serve a mock core over HTTP, fed by the synthetic bank."""
     try:
@@ -121,7 +140,8 @@ def mock(
         raise click.ClickException("mock cores need: pip install xsell-connect-mocks") from exc
     try:
         rules = [FaultRule.parse(spec) for spec in faults]
-        core = create_mock(platform, customers=customers, seed=seed, faults=rules)
+        core = create_mock(platform, customers=customers, seed=seed, faults=rules, months=months)
+        core.journal.limit = journal_limit
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

@@ -115,6 +115,23 @@ def test_mock_command_serves_the_mambu_mock_over_http() -> None:
         process.wait(timeout=10)
 
 
+def test_mock_command_takes_the_history_length_and_a_journal_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from xsell_connect_mocks import framework
+    from xsell_connect_mocks.framework import MockCore
+
+    served: list[MockCore] = []
+    monkeypatch.setattr(framework, "serve", lambda core, **_: served.append(core))
+    result = CliRunner().invoke(
+        main, ["mock", "mambu", "--customers", "3", "--months", "1", "--journal-limit", "50"]
+    )
+    assert result.exit_code == 0, result.output
+    [core] = served
+    assert core.bank.config.months == 1
+    assert core.journal.limit == 50
+
+
 def test_demo_runs_the_pipeline_and_ends_with_a_verified_summary(tmp_path: Path) -> None:
     report = tmp_path / "report.md"
     result = CliRunner().invoke(
