@@ -44,13 +44,16 @@ from typing import IO, Any
 from urllib.parse import quote
 
 import httpx
+from xsell_connect_mambu import MambuAdapter, MambuSettings
+from xsell_connect_mambu.client import search_body
 
 from bench.report import ROOT, Figure
+from xsell_connect.adapter import DEFAULT_PAGE_SIZE
 
 __all__ = ["SIZES", "SMOKE_SIZES", "Run", "floor_walk", "measure", "run"]
 
 SIZES = (1_000, 10_000, 100_000)
-SMOKE_SIZES = (50, 200)
+SMOKE_SIZES = (10, 30)
 #: Months of postings in the mock bank, the same at every size.
 MONTHS = 1
 SEED = 7
@@ -64,6 +67,7 @@ JOURNAL_LIMIT = 1_000
 API_KEY = "test-api-key"
 #: A child (one sync of 100,000 customers) that runs past this is stopped.
 CHILD_TIMEOUT_S = 1_500
+SMOKE_TIMEOUT_S = 120
 _PROGRESS = re.compile(r"\[\s*([\d.]+)s\] (\d+) events \(([^)]*)\)")
 
 
@@ -92,11 +96,6 @@ async def floor_walk(base_url: str, *, concurrency: int = CONCURRENCY) -> Counte
     order (products, then parties ``concurrency`` at a time: the client, its deposits and
     loans, each account's transaction searches with the adapter's page overlap).
     """
-    from xsell_connect_mambu import MambuAdapter, MambuSettings
-    from xsell_connect_mambu.client import search_body
-
-    from xsell_connect.adapter import DEFAULT_PAGE_SIZE
-
     settings = MambuSettings(base_url=base_url, api_key=API_KEY)
     size, overlap = DEFAULT_PAGE_SIZE, min(settings.ledger_overlap, DEFAULT_PAGE_SIZE // 2)
     counts: Counter[str] = Counter()
@@ -282,11 +281,11 @@ def _cpu(usage: resource.struct_rusage) -> float:
     return round(usage.ru_utime + usage.ru_stime, 2)
 
 
-def sync_run(url: str) -> Run:
+def sync_run(url: str, timeout: float = CHILD_TIMEOUT_S) -> Run:
     """The path: the ``sync`` command, timed by its own closing progress line."""
     command = _cli("sync", "mambu", "--base-url", f"{url}/api",
                    "--concurrency", str(CONCURRENCY), "--output", os.devnull)  # fmt: skip
-    _, stderr, usage = _run_child(command, CHILD_TIMEOUT_S)
+    _, stderr, usage = _run_child(command, timeout)
     found = _PROGRESS.findall(stderr)
     if not found:
         raise RuntimeError(f"sync printed no progress line: {stderr[-2000:]}")
@@ -296,11 +295,11 @@ def sync_run(url: str) -> Run:
     return Run(counts.get("party", 0), float(elapsed), _cpu(usage), usage.ru_maxrss, counts)
 
 
-def floor_run(url: str) -> Run:
+def floor_run(url: str, timeout: float = CHILD_TIMEOUT_S) -> Run:
     """The floor, in its own process (``python -m bench.backfill floor``)."""
     command = [sys.executable, "-m", "bench.backfill", "floor", "--base-url", f"{url}/api",
                "--concurrency", str(CONCURRENCY)]  # fmt: skip
-    stdout, _, usage = _run_child(command, CHILD_TIMEOUT_S)
+    stdout, _, usage = _run_child(command, timeout)
     result = json.loads(stdout.strip().splitlines()[-1])
     counts: dict[str, int] = result["counts"]
     elapsed = float(result["elapsed_s"])
@@ -310,13 +309,13 @@ def floor_run(url: str) -> Run:
 # -- figures ------------------------------------------------------------------------------
 
 
-def measure(customers: int) -> dict[str, Any]:
+def measure(customers: int, timeout: float = CHILD_TIMEOUT_S) -> dict[str, Any]:
     """The path, then the floor, over one fresh mock core of ``customers`` customers."""
     with mock_core(customers) as server:
         cpu = server.cpu_s()
-        path = sync_run(server.url)
+        path = sync_run(server.url, timeout)
         path_cpu, cpu = server.cpu_s() - cpu, server.cpu_s()
-        floor = floor_run(server.url)
+        floor = floor_run(server.url, timeout)
         floor_cpu = server.cpu_s() - cpu
         mock_rss = server.peak_rss_mib()
     for name, got in (("sync", path), ("floor", floor)):
@@ -389,7 +388,7 @@ def run(smoke: bool = False, sizes: Sequence[int] | None = None) -> list[Figure]
     measured = []
     for customers in chosen:
         started = time.monotonic()
-        measured.append(measure(customers))
+        measured.append(measure(customers, SMOKE_TIMEOUT_S if smoke else CHILD_TIMEOUT_S))
         print(f"backfill: {customers:,} customers in {time.monotonic() - started:.0f} s",
               file=sys.stderr, flush=True)  # fmt: skip
     figures = [_throughput(m) for m in measured]
