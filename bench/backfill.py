@@ -41,7 +41,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
 
 import httpx
 from xsell_connect_mambu import MambuAdapter, MambuSettings
@@ -93,8 +92,8 @@ async def floor_walk(base_url: str, *, concurrency: int = CONCURRENCY) -> Counte
     """Send the requests ``sync_events`` sends through the Mambu adapter, mapping nothing.
 
     Same client (the adapter's ``HttpClient``: headers, auth, timeouts, retries), same
-    order (products, then parties ``concurrency`` at a time: the client, its deposits and
-    loans, each account's transaction searches with the adapter's page overlap).
+    order (products, then parties ``concurrency`` at a time: each one's deposits and loans,
+    then each account's transaction searches with the adapter's page overlap).
     """
     settings = MambuSettings(base_url=base_url, api_key=API_KEY)
     size, overlap = DEFAULT_PAGE_SIZE, min(settings.ledger_overlap, DEFAULT_PAGE_SIZE // 2)
@@ -135,7 +134,6 @@ async def floor_walk(base_url: str, *, concurrency: int = CONCURRENCY) -> Counte
                 offset += size - overlap
 
         async def party(party_id: str) -> None:
-            await rows("GET", f"/clients/{quote(party_id, safe='')}", {})
             holder = {
                 "accountHolderType": "CLIENT",
                 "accountHolderId": party_id,

@@ -85,7 +85,8 @@ class Lookups:
         self.page_size = page_size
         self.products: dict[str, Mapping[str, Any]] = {}
         self.accounts: LruCache[AccountRef] = LruCache()
-        self.client_keys: LruCache[str] = LruCache()
+        #: Party id (or key) -> the client's (id, encodedKey), from any client record read.
+        self.clients: LruCache[tuple[str, str]] = LruCache()
         self._catalog_loaded = False
 
     async def client_record(
@@ -103,17 +104,33 @@ class Lookups:
             raise NotFoundError("party", party_id, response=exc.response) from exc
         if not isinstance(raw, dict):
             raise MappingError("a client is a JSON object", raw=raw, platform=PLATFORM)
-        if isinstance(raw.get("encodedKey"), str):
-            self.client_keys[party_id] = raw["encodedKey"]
+        self.remember_client(raw, party_id)
         return raw
 
+    def remember_client(self, raw: Any, party_id: str | None = None) -> None:
+        """Keep a client record's id and key (a listed client: by its id)."""
+        ident, key = raw.get("id"), raw.get("encodedKey")
+        if isinstance(ident, str) and isinstance(key, str):
+            self.clients[party_id or ident] = (ident, key)
+
+    async def client_ref(self, party_id: str, *, operation: str) -> tuple[str, str]:
+        """The client's ``id`` and ``encodedKey``, read once (while they stay in the cache).
+
+        A client met in a listing is not read again: a backfill lists every client, then
+        asks for each one's accounts, which would cost one more request per client.
+        """
+        known = self.clients.get(party_id)
+        if known is None:
+            reader = RecordReader(
+                await self.client_record(party_id, full=False, operation=operation),
+                platform=PLATFORM,
+            )
+            known = reader.req_text("id"), reader.req_text("encodedKey")
+        return known
+
     async def client_key(self, party_id: str, *, operation: str) -> str:
-        """The client's ``encodedKey``, read once (while it stays in the cache)."""
-        key = self.client_keys.get(party_id)
-        if key is None:
-            raw = await self.client_record(party_id, full=False, operation=operation)
-            key = RecordReader(raw, platform=PLATFORM).req_text("encodedKey")
-        return key
+        """The client's ``encodedKey`` (see :meth:`client_ref`)."""
+        return (await self.client_ref(party_id, operation=operation))[1]
 
     async def walk(self, path: str, params: Mapping[str, Any], *, operation: str) -> list[Any]:
         """Every row of a GET list, page by page until a short page."""

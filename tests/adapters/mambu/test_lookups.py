@@ -51,12 +51,12 @@ async def _event_ids(adapter: MambuAdapter) -> list[str]:
 async def test_a_sync_keeps_no_more_lookups_than_the_caches_hold(
     mock: MambuMock, adapter: MambuAdapter
 ) -> None:
-    adapter.lookups.accounts.size = adapter.lookups.client_keys.size = 3
+    adapter.lookups.accounts.size = adapter.lookups.clients.size = 3
 
     await _event_ids(adapter)
 
     assert len(adapter.lookups.accounts) == 3
-    assert len(adapter.lookups.client_keys) == 3
+    assert len(adapter.lookups.clients) == 3
 
 
 async def test_a_sync_through_small_caches_yields_the_same_events(
@@ -68,6 +68,33 @@ async def test_a_sync_through_small_caches_yields_the_same_events(
         transport=mock.transport(),
         sleep=RecordingSleep(),
     )
-    small.lookups.accounts.size = small.lookups.client_keys.size = 1
+    small.lookups.accounts.size = small.lookups.clients.size = 1
     async with small:
         assert await _event_ids(small) == expected
+
+
+async def test_accounts_of_a_listed_client_are_read_without_reading_the_client_again(
+    mock: MambuMock, adapter: MambuAdapter
+) -> None:
+    page = await adapter.list_parties()
+    mock.journal.clear()
+
+    accounts = await adapter.list_accounts(page.items[0].id)
+
+    assert accounts
+    assert mock.journal.entries(path_prefix="/api/clients") == []
+    assert [e.path for e in mock.journal.entries(method="GET") if "products" not in e.path] == [
+        "/api/deposits",
+        "/api/loans",
+    ]
+
+
+async def test_accounts_of_a_client_not_met_yet_read_the_client_first(
+    mock: MambuMock, adapter: MambuAdapter
+) -> None:
+    party_id = mock.bank.customer(3).number
+
+    await adapter.list_accounts(party_id)
+
+    paths = [e.path for e in mock.journal.entries() if "products" not in e.path]
+    assert paths == [f"/api/clients/{party_id}", "/api/deposits", "/api/loans"]
