@@ -14,9 +14,10 @@ own so that its peak RSS (``ru_maxrss``, read with ``wait4``) is that size's alo
 The throughput figure per size is customers/s of the path over the floor's (1,000 and
 10,000 customers). The memory figure is the path's peak RSS on a larger bank (30,000
 customers, the path alone) against 10,000: a sync that streams keeps it flat (target:
-less than 20% growth). The issue asks for 100,000; a full sync of that size costs ~4.5
-requests a customer, ~25 minutes for the path alone on the 2-core reference machine, so
-it runs only when asked (``--memory-size 100000``). The bank holds one month of postings
+less than 20% growth). The issue asks for 100,000; a full sync costs ~4.5 requests a
+customer, so that size would take the path alone an estimated 20-30 minutes on the
+2-core reference machine, past the benchmark's budget: it runs only when asked
+(``--memory-size 100000``). The bank holds one month of postings
 (``--months 1``, ~36 a customer) at every size: twelve months of a 100,000-customer bank
 are ~41 million postings.
 
@@ -52,12 +53,21 @@ from xsell_connect_mambu.client import search_body
 from bench.report import ROOT, Figure
 from xsell_connect.adapter import DEFAULT_PAGE_SIZE
 
-__all__ = ["MEMORY_SIZE", "SIZES", "SMOKE_SIZES", "Run", "floor_walk", "measure", "run"]
+__all__ = [
+    "MEMORY_SIZE",
+    "SIZES",
+    "SMOKE_MEMORY_SIZE",
+    "SMOKE_SIZES",
+    "Run",
+    "floor_walk",
+    "measure",
+    "run",
+]
 
 #: Sizes run by the path and the floor, for throughput.
 SIZES = (1_000, 10_000)
 #: The size run by the path alone, for its peak RSS against the largest of SIZES: 100,000
-#: (the issue's size, ~25 minutes for the path alone) does not fit the time budget.
+#: (the issue's size, an estimated 20-30 minutes for the path alone) is past the budget.
 MEMORY_SIZE = 30_000
 SMOKE_SIZES = (10,)
 SMOKE_MEMORY_SIZE = 30
@@ -73,7 +83,7 @@ JOURNAL_LIMIT = 1_000
 #: The mock core's own API key (not a secret).
 API_KEY = "test-api-key"
 #: A child (one sync of 100,000 customers) that runs past this is stopped.
-CHILD_TIMEOUT_S = 1_500
+CHILD_TIMEOUT_S = 3_600
 SMOKE_TIMEOUT_S = 120
 _PROGRESS = re.compile(r"\[\s*([\d.]+)s\] (\d+) events \(([^)]*)\)")
 
