@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, str] = {
     "normalize": "bench.normalize",
     "amqp": "bench.amqp",
     "time_to_offer": "bench.time_to_offer",
+    "backfill": "bench.backfill",
 }
 README_BEGIN = "<!-- bench:begin -->"
 README_END = "<!-- bench:end -->"

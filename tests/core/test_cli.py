@@ -130,6 +130,43 @@ def test_mock_command_builds_the_bank_with_the_months_asked(
     (core,) = served
     assert core.platform == "temenos"
     assert core.bank.config == BankConfig(seed=3, customers=5, months=2)
+def test_mock_command_takes_the_history_length_and_a_journal_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from xsell_connect_mocks import framework
+    from xsell_connect_mocks.framework import MockCore
+
+    served: list[MockCore] = []
+    monkeypatch.setattr(framework, "serve", lambda core, **_: served.append(core))
+    result = CliRunner().invoke(
+        main, ["mock", "mambu", "--customers", "3", "--months", "1", "--journal-limit", "50"]
+    )
+    assert result.exit_code == 0, result.output
+    [core] = served
+    assert core.bank.config.months == 1
+    assert core.journal.limit == 50
+
+
+def test_the_command_line_loads_the_store_only_for_the_commands_that_use_it() -> None:
+    probe = (
+        "import sys; from click.testing import CliRunner; from xsell_connect.cli import main; "
+        "CliRunner().invoke(main, ['sync', '--help']); before = 'sqlalchemy' in sys.modules; "
+        "CliRunner().invoke(main, ['audit', '--help']); print(before, 'sqlalchemy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("name", ["audit", "approvals", "batch", "listen"])
+def test_lazily_loaded_commands_are_listed_and_run(name: str) -> None:
+    listing = CliRunner().invoke(main, ["--help"])
+    result = CliRunner().invoke(main, [name, "--help"])
+
+    assert f"  {name} " in listing.output
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: main {name} ")
 
 
 def test_demo_runs_the_pipeline_and_ends_with_a_verified_summary(tmp_path: Path) -> None:

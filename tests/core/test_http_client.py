@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, MutableMapping
 from typing import Any
@@ -324,3 +325,32 @@ def test_timeouts_convert_to_httpx() -> None:
     assert Timeouts(connect=1, read=2, write=3, pool=4).to_httpx() == httpx.Timeout(
         connect=1, read=2, write=3, pool=4
     )
+
+
+class _ImportRecorder:
+    """A meta-path finder that only notes which modules the import system looked for."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        self.names.append(name)
+
+
+async def test_requests_over_a_socket_make_no_failing_import_on_each_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """httpcore imports sniffio on every request; were it missing, each call walks sys.path."""
+    from xsell_connect_mocks.bank import BankConfig, SyntheticBank
+    from xsell_connect_mocks.framework import ServerThread
+    from xsell_connect_mocks.mambu import MambuMock
+
+    recorder = _ImportRecorder()
+    with ServerThread(MambuMock(SyntheticBank(BankConfig(customers=1)))) as server:
+        async with HttpClient(server.url) as http:
+            await http.request("GET", "/_mock/health")  # first use may import lazily
+            monkeypatch.setattr(sys, "meta_path", [recorder, *sys.meta_path])
+            for _ in range(3):
+                await http.request("GET", "/_mock/health")
+
+    assert recorder.names == []

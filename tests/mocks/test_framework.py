@@ -119,6 +119,32 @@ def test_journal_clear_restarts_numbering() -> None:
     assert journal.append(method="GET", path="/b", status=200).seq == 1
 
 
+def test_a_bounded_journal_keeps_the_newest_entries_and_numbers_on() -> None:
+    journal = Journal(limit=2)
+    for path in ("/a", "/b", "/c"):
+        journal.append(method="GET", path=path, status=200)
+
+    assert [(e.seq, e.path) for e in journal.entries()] == [(2, "/b"), (3, "/c")]
+    assert len(journal) == 2
+
+
+def test_bounding_a_journal_later_drops_its_oldest_entries() -> None:
+    journal = Journal()
+    for path in ("/a", "/b", "/c"):
+        journal.append(method="GET", path=path, status=200)
+
+    journal.limit = 1
+
+    assert [e.path for e in journal.entries()] == ["/c"]
+    assert journal.append(method="GET", path="/d", status=200).seq == 4
+    assert [e.path for e in journal.entries()] == ["/d"]
+
+
+def test_a_journal_limit_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Journal(limit=0)
+
+
 def test_journal_numbers_concurrent_appends_uniquely() -> None:
     journal = Journal()
 

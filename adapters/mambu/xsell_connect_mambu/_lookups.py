@@ -3,14 +3,17 @@
 Mambu resolves a path id to either the ``id`` or the ``encodedKey``, but bodies and search
 filters want the ``encodedKey`` (``taskLinkKey``, ``ownerKey``, ``parentAccountKey``), and
 accounts point at their product only by key. These are stable for a record's lifetime, so
-one adapter instance caches them.
+one adapter instance caches them: the catalog whole (it is small), client keys and accounts
+in bounded LRU caches, because a backfill meets every client and account of the bank once
+and an unbounded cache would grow with the bank (~350 bytes an account, measured).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from xsell_connect.errors import MappingError, NotFoundError
@@ -21,15 +24,46 @@ from ._codes import Codes
 from .client import MambuClient
 from .mapping import AccountKind
 
-__all__ = ["COLLECTIONS", "AccountRef", "Lookups", "path_id"]
+__all__ = ["CACHE_SIZE", "COLLECTIONS", "AccountRef", "Lookups", "LruCache", "path_id"]
 
 PLATFORM = "mambu"
 COLLECTIONS: dict[AccountKind, str] = {"deposit": "deposits", "loan": "loans"}
+#: Client keys and accounts kept per adapter: far more than the parties a sync or a
+#: pipeline has in flight, a few MB at most.
+CACHE_SIZE = 4096
+
+V = TypeVar("V")
 
 
 def path_id(ident: str) -> str:
     """An id or key as one path segment."""
     return quote(ident, safe="")
+
+
+class LruCache(Generic[V]):
+    """At most ``size`` values by string key; the least recently used goes first."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[str, V] = OrderedDict()
+
+    def get(self, key: str) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 @dataclass(frozen=True)
@@ -50,8 +84,9 @@ class Lookups:
         self.client = client
         self.page_size = page_size
         self.products: dict[str, Mapping[str, Any]] = {}
-        self.accounts: dict[str, AccountRef] = {}
-        self._client_keys: dict[str, str] = {}
+        self.accounts: LruCache[AccountRef] = LruCache()
+        #: Party id (or key) -> the client's (id, encodedKey), from any client record read.
+        self.clients: LruCache[tuple[str, str]] = LruCache()
         self._catalog_loaded = False
 
     async def client_record(
@@ -69,16 +104,33 @@ class Lookups:
             raise NotFoundError("party", party_id, response=exc.response) from exc
         if not isinstance(raw, dict):
             raise MappingError("a client is a JSON object", raw=raw, platform=PLATFORM)
-        if isinstance(raw.get("encodedKey"), str):
-            self._client_keys[party_id] = raw["encodedKey"]
+        self.remember_client(raw, party_id)
         return raw
 
+    def remember_client(self, raw: Any, party_id: str | None = None) -> None:
+        """Keep a client record's id and key (a listed client: by its id)."""
+        ident, key = raw.get("id"), raw.get("encodedKey")
+        if isinstance(ident, str) and isinstance(key, str):
+            self.clients[party_id or ident] = (ident, key)
+
+    async def client_ref(self, party_id: str, *, operation: str) -> tuple[str, str]:
+        """The client's ``id`` and ``encodedKey``, read once (while they stay in the cache).
+
+        A client met in a listing is not read again: a backfill lists every client, then
+        asks for each one's accounts, which would cost one more request per client.
+        """
+        known = self.clients.get(party_id)
+        if known is None:
+            reader = RecordReader(
+                await self.client_record(party_id, full=False, operation=operation),
+                platform=PLATFORM,
+            )
+            known = reader.req_text("id"), reader.req_text("encodedKey")
+        return known
+
     async def client_key(self, party_id: str, *, operation: str) -> str:
-        """The client's ``encodedKey``, read once."""
-        if party_id not in self._client_keys:
-            raw = await self.client_record(party_id, full=False, operation=operation)
-            RecordReader(raw, platform=PLATFORM).req_text("encodedKey")
-        return self._client_keys[party_id]
+        """The client's ``encodedKey`` (see :meth:`client_ref`)."""
+        return (await self.client_ref(party_id, operation=operation))[1]
 
     async def walk(self, path: str, params: Mapping[str, Any], *, operation: str) -> list[Any]:
         """Every row of a GET list, page by page until a short page."""
@@ -117,8 +169,9 @@ class Lookups:
         Raises:
             NotFoundError: ``("account", account_id)`` when neither has it.
         """
-        if account_id in self.accounts:
-            return self.accounts[account_id]
+        known = self.accounts.get(account_id)
+        if known is not None:
+            return known
         for kind, collection in COLLECTIONS.items():
             try:
                 raw = await self.client.get(

@@ -128,15 +128,18 @@ class MambuAdapter(CoreBankingAdapter):
         parties = tuple(
             to_party(row, conventions=self.conventions, tz=self.client.tz) for row in rows
         )
+        for row in rows:
+            self.lookups.remember_client(row)
         following = PageRequest(str(offset + len(rows)), page.size)
         return Page(parties, following if len(rows) >= page.size else None)
 
     async def list_accounts(self, party_id: str) -> tuple[Account, ...]:
-        """Deposits, then loans, held by the client (an unknown client is NotFoundError)."""
-        raw = await self.lookups.client_record(party_id, full=False, operation="list_accounts")
-        reader = RecordReader(raw, platform=self.platform)
-        client_id = reader.req_text("id")
-        holders = {reader.req_text("encodedKey"): client_id}
+        """Deposits, then loans, held by the client (an unknown client is NotFoundError).
+
+        The client is read first unless it was met lately (listed or read) by this adapter.
+        """
+        client_id, key = await self.lookups.client_ref(party_id, operation="list_accounts")
+        holders = {key: client_id}
         params = {
             "accountHolderType": "CLIENT",
             "accountHolderId": client_id,

@@ -22,6 +22,7 @@ not a client talking to the core.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,11 +70,33 @@ class JournalEntry:
 
 
 class Journal:
-    """Thread-safe, append-only log of requests (the server may run in another thread)."""
+    """Thread-safe, append-only log of requests (the server may run in another thread).
 
-    def __init__(self) -> None:
+    Args:
+        limit: Keep only the newest `limit` entries (None: all). A mock serving a long
+            run (a 100,000-customer backfill makes half a million requests) would
+            otherwise grow by every request it answers; numbering goes on past dropped
+            entries, so ``seq`` still counts every request since the last `clear`.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        if limit is not None and limit < 1:
+            raise ValueError(f"journal limit must be at least 1, not {limit}")
         self._lock = threading.Lock()
-        self._entries: list[JournalEntry] = []
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._count = 0
+
+    @property
+    def limit(self) -> int | None:
+        """How many entries are kept (None: all)."""
+        return self._entries.maxlen
+
+    @limit.setter
+    def limit(self, value: int | None) -> None:
+        if value is not None and value < 1:
+            raise ValueError(f"journal limit must be at least 1, not {value}")
+        with self._lock:
+            self._entries = deque(self._entries, maxlen=value)
 
     def append(
         self,
@@ -98,8 +121,9 @@ class Journal:
         if changed is None:
             changed = bool(created) or (method not in _SAFE_METHODS and 0 < status < 400)
         with self._lock:
+            self._count += 1
             entry = JournalEntry(
-                seq=len(self._entries) + 1,
+                seq=self._count,
                 at=at or datetime.now(UTC),
                 method=method,
                 path=path,
@@ -145,8 +169,10 @@ class Journal:
         """Forget every entry; numbering starts again at 1."""
         with self._lock:
             self._entries.clear()
+            self._count = 0
 
     def __len__(self) -> int:
+        """Entries kept (at most `limit`)."""
         with self._lock:
             return len(self._entries)
 
