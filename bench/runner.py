@@ -24,6 +24,7 @@ __all__ = ["BENCHMARKS", "main", "run_benchmark", "update_readme"]
 #: Benchmark name -> module exposing ``run(smoke: bool) -> list[Figure]``.
 BENCHMARKS: dict[str, str] = {
     "normalize": "bench.normalize",
+    "listener": "bench.listener",
 }
 README_BEGIN = "<!-- bench:begin -->"
 README_END = "<!-- bench:end -->"

@@ -1,0 +1,350 @@
+"""Listener throughput and latency: signed webhook → inbox commit → 2xx, against a bare endpoint.
+
+The path is the real listener (``load_settings`` → ``Services.build`` → ``create_app``)
+under uvicorn in a process of its own, one Standard Webhooks source, every request a
+distinct event with a unique ``webhook-id`` so that every 202 is a new, committed inbox
+row. The baseline is a raw ASGI app that reads the same bytes and answers 202, under
+uvicorn with the same settings, in the same run. The inbox workers are off
+(``workers.count = 0``): the figure is what the front door takes in; draining the inbox
+is the time-to-offer benchmark's business, and workers competing for the same two cores
+would make this figure depend on how far behind they are.
+
+The load comes from another process (``bench.listener.load``: raw asyncio HTTP/1.1,
+keep-alive, requests built and signed before the clock starts), at concurrency 32:
+
+1. peak: closed loop on the bare endpoint, then on the listener; the figure is listener
+   req/s / bare req/s (target ≥ 0.4), with p50 / p99 of each in ``detail``;
+2. half load: open loop at half the listener's peak rate on each; the figure is the
+   listener's p99 (target ≤ 50 ms), its ratio bare p99 / listener p99 at the same rate.
+
+Cases: the PostgreSQL store (production; a fresh database, dropped afterwards) and a
+SQLite file.
+
+    python -m bench.listener [--store postgresql] [--duration 10] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import IO, Any
+
+from bench.listener.requests import SECRET_VARIABLE
+from bench.report import ROOT, Figure
+
+__all__ = ["CASES", "Sizes", "main", "measure", "run"]
+
+PEAK_TARGET = 0.4
+P99_TARGET_MS = 50.0
+CONCURRENCY = 32
+#: Store cases: name -> how to get a store URL (see ``_store``).
+CASES = ("postgresql", "sqlite")
+#: Where the benchmark creates (and drops) its PostgreSQL database.
+POSTGRES_ADMIN = os.environ.get(
+    "XSELL_BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres dbname=test"
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How long each phase runs; a phase also ends when its pre-built requests run out."""
+
+    duration: float = 10.0  # counted seconds of each phase
+    warmup: float = 1.0  # seconds before counting starts
+    max_requests: int = 200_000  # most requests pre-built for one listener phase
+    loop: str = "auto"  # uvicorn --loop, the same for both servers
+    http: str = "auto"  # uvicorn --http, the same for both servers
+
+    @classmethod
+    def smoke(cls) -> Sizes:
+        return cls(duration=0.5, warmup=0.1, max_requests=400)
+
+
+class _Server:
+    """``python -m bench.listener.serve ...`` as a child process, on its own free port."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bench.listener.serve", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.port = self._read_port(self.process.stdout)
+        self._wait_ready()
+
+    @staticmethod
+    def _read_port(stdout: IO[str] | None) -> int:
+        assert stdout is not None
+        line = stdout.readline()
+        if not line.startswith("port="):
+            raise RuntimeError(f"server did not start: {line!r}")
+        return int(line.removeprefix("port="))
+
+    def _wait_ready(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            with contextlib.suppress(OSError):
+                connection = HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status < 500:
+                    connection.close()
+                    return
+            time.sleep(0.1)
+        raise RuntimeError("server did not answer in time")
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the server process so far (Linux ``/proc``), else None."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _environment(secret: str) -> dict[str, str]:
+    path = os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)
+    return {**os.environ, "PYTHONPATH": path, SECRET_VARIABLE: secret}
+
+
+def _load(server: _Server, env: dict[str, str], spec: dict[str, Any]) -> dict[str, Any]:
+    """Run one load phase from a separate process; its result, plus the server's CPU use."""
+    before = server.cpu_seconds()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.listener.load"],
+        input=json.dumps({"host": "127.0.0.1", "port": server.port, **spec}),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    after = server.cpu_seconds()
+    if before is not None and after is not None:
+        # Includes the server's share while the client built its requests (it idles then).
+        result["server_cpu_s"] = round(after - before, 2)
+    if result["ok"] != result["sent"]:
+        raise RuntimeError(f"{result['sent'] - result['ok']} answers were not 2xx: {result}")
+    return result
+
+
+def _settings(store_url: str, folder: Path) -> Path:
+    path = folder / "listener.toml"
+    path.write_text(
+        f"store_url = {json.dumps(store_url)}\n\n"
+        "[[sources]]\n"
+        'name = "bench"\n'
+        'format = "canonical"\n'
+        'verification = "standard-webhooks"\n'
+        "# secrets: from XSELL_SOURCE_BENCH_SECRETS\n\n"
+        "[workers]\n"
+        "count = 0\n"
+    )
+    return path
+
+
+def _closed(sizes: Sizes, count: int, prefix: str, repeat: bool) -> dict[str, Any]:
+    return {
+        "mode": "closed",
+        "concurrency": CONCURRENCY,
+        "duration": sizes.duration,
+        "warmup": sizes.warmup,
+        "requests": {"count": count, "prefix": prefix, "repeat": repeat},
+    }
+
+
+def _open(sizes: Sizes, rate: float, prefix: str) -> dict[str, Any]:
+    count = int(rate * (sizes.duration + sizes.warmup)) + 1
+    return {
+        "mode": "open",
+        "concurrency": CONCURRENCY,
+        "duration": sizes.duration,
+        "warmup": sizes.warmup,
+        "rate": rate,
+        "requests": {"count": count, "prefix": prefix},
+    }
+
+
+def measure(store_url: str, sizes: Sizes | None = None) -> dict[str, Any]:
+    """Both phases on one store: the listener and the bare endpoint, interleaved.
+
+    Returns the four load results (``bare_peak``, ``listener_peak``, ``bare_half``,
+    ``listener_half``), the peak ratio and the half-load rate.
+    """
+    sizes = sizes or Sizes()
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    env = _environment(secret)
+    run_id = uuid.uuid4().hex[:8]
+    server_args = ["--loop", sizes.loop, "--http", sizes.http]
+    with tempfile.TemporaryDirectory(prefix="xsell-lsn-bench-") as tmp:
+        config = _settings(store_url, Path(tmp))
+        bare = _Server(["bare", *server_args], env)
+        try:
+            listener = _Server(["listener", "--config", str(config), *server_args], env)
+        except BaseException:
+            bare.stop()
+            raise
+        try:
+            # The bare endpoint ignores ids: a small pool, cycled, keeps its client light.
+            bare_peak = _load(bare, env, _closed(sizes, 2048, f"{run_id}-b", True))
+            window = sizes.warmup + sizes.duration
+            # The listener cannot outrun the bare server: that many requests always suffice.
+            count = min(sizes.max_requests, int(bare_peak["rate"] * window * 1.2) + CONCURRENCY)
+            listener_peak = _load(listener, env, _closed(sizes, count, f"{run_id}-p", False))
+            half = max(1.0, listener_peak["rate"] / 2)
+            bare_half = _load(bare, env, _open(sizes, half, f"{run_id}-bh"))
+            listener_half = _load(listener, env, _open(sizes, half, f"{run_id}-h"))
+        finally:
+            listener.stop()
+            bare.stop()
+    return {
+        "bare_peak": bare_peak,
+        "listener_peak": listener_peak,
+        "bare_half": bare_half,
+        "listener_half": listener_half,
+        "half_rate": round(half, 1),
+        "ratio": listener_peak["rate"] / bare_peak["rate"],
+        "sizes": sizes,
+    }
+
+
+def _figures(case: str, result: dict[str, Any]) -> list[Figure]:
+    bare, path = result["bare_peak"], result["listener_peak"]
+    bare_half, path_half = result["bare_half"], result["listener_half"]
+    sizes: Sizes = result["sizes"]
+    server = {"loop": sizes.loop, "http": sizes.http, "concurrency": CONCURRENCY}
+    peak_rate = round(path["rate"], 1)
+    bare_rate = round(bare["rate"], 1)
+    peak = Figure(
+        benchmark="listener",
+        case=f"webhook → {case} inbox, peak",
+        metric="req/s",
+        value=peak_rate,
+        baseline=bare_rate,
+        baseline_name="bare ASGI",
+        ratio=peak_rate / bare_rate,
+        target=f">= {PEAK_TARGET}",
+        met=peak_rate / bare_rate >= PEAK_TARGET,
+        detail={
+            **server,
+            "duration_s": sizes.duration,
+            "p50_ms": path["p50_ms"],
+            "p99_ms": path["p99_ms"],
+            "bare_p50_ms": bare["p50_ms"],
+            "bare_p99_ms": bare["p99_ms"],
+            "requests": path["sent"],
+            "bare_requests": bare["sent"],
+            "client_cpu": path["client_cpu"],
+            "bare_client_cpu": bare["client_cpu"],
+            "server_cpu_s": path.get("server_cpu_s"),
+        },
+    )
+    p99, bare_p99 = path_half["p99_ms"], bare_half["p99_ms"]
+    half = Figure(
+        benchmark="listener",
+        case=f"webhook → {case} inbox, half peak",
+        metric="ms p99",
+        value=p99,
+        baseline=bare_p99,
+        baseline_name="bare, same rate",
+        ratio=bare_p99 / p99 if p99 else 0.0,
+        target=f"p99 <= {P99_TARGET_MS:g} ms",
+        met=p99 <= P99_TARGET_MS,
+        detail={
+            **server,
+            "rate_per_s": result["half_rate"],
+            "p50_ms": path_half["p50_ms"],
+            "max_ms": path_half["max_ms"],
+            "bare_p50_ms": bare_half["p50_ms"],
+            "requests": path_half["sent"],
+            "client_late_ms_max": path_half["late_ms_max"],
+        },
+    )
+    return [peak, half]
+
+
+@contextlib.contextmanager
+def _store(case: str) -> Iterator[str]:
+    """A fresh store of ``case``: a new PostgreSQL database (dropped after) or a SQLite file."""
+    if case == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="xsell-lsn-bench-") as tmp:
+            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
+        return
+    import psycopg
+
+    name = f"xsell_lsn_bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        host, port, user = admin.info.host, admin.info.port, admin.info.user
+    try:
+        yield f"postgresql://{user}@{host}:{port}/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run(smoke: bool = False, cases: tuple[str, ...] = CASES) -> list[Figure]:
+    """Each store case's two figures (``python -m bench listener``)."""
+    sizes = Sizes.smoke() if smoke else Sizes()
+    figures: list[Figure] = []
+    for case in cases:
+        with _store(case) as url:
+            figures.extend(_figures(case, measure(url, sizes)))
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.listener", description=__doc__)
+    parser.add_argument("--store", choices=CASES, action="append")
+    parser.add_argument("--duration", type=float, default=Sizes.duration)
+    parser.add_argument("--warmup", type=float, default=Sizes.warmup)
+    parser.add_argument("--loop", default="auto")
+    parser.add_argument("--http", default="auto")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    sizes = Sizes(duration=args.duration, warmup=args.warmup, loop=args.loop, http=args.http)
+    for case in args.store or CASES:
+        with _store(case) as url:
+            result = measure(url, sizes)
+        for figure in _figures(case, result):
+            if args.json:
+                print(json.dumps(figure.as_dict()))
+                continue
+            print(
+                f"{figure.case}: {figure.value:,.1f} {figure.metric} | baseline "
+                f"{figure.baseline:,.1f} ({figure.baseline_name}) | ratio {figure.ratio:.3f} "
+                f"({figure.target}: {'met' if figure.met else 'NOT met'}) | {figure.detail}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
