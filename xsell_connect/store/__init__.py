@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from xsell_connect.store.engine import DEFAULT_URL, make_engine, normalise_url
-from xsell_connect.store.inbox import Clock, Inbox, InboxItem, InboxStatus
+from xsell_connect.store.inbox import Clock, Inbox, InboxItem, InboxStatus, NewItem
 from xsell_connect.store.migrate import upgrade
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "Inbox",
     "InboxItem",
     "InboxStatus",
+    "NewItem",
     "Store",
     "make_engine",
     "normalise_url",

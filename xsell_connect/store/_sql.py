@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["claim_leased", "insert_ignore", "settle_leased"]
+__all__ = ["claim_leased", "insert_ignore", "insert_ignore_many", "settle_leased"]
 
 #: The statuses of a leased work queue (the inbox's and the outbox's share them).
 PENDING, CLAIMED, FAILED = "pending", "claimed", "failed"
@@ -24,6 +24,23 @@ def insert_ignore(
     # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
     first = table.primary_key.columns.values()[0]
     return connection.execute(stmt.returning(first)).first() is not None
+
+
+def insert_ignore_many(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING for many rows; the keys of the new ones.
+
+    One executemany, which SQLAlchemy sends as multi-row INSERTs ("insertmanyvalues"):
+    one round trip for a batch instead of one per row. The new rows are told by their
+    returned keys, not by position: a skipped row returns nothing.
+    """
+    if not rows:
+        return set()
+    module: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    returned = connection.execute(stmt.returning(*(table.c[k] for k in keys)), list(rows))
+    return {tuple(row) for row in returned}
 
 
 def claim_leased(

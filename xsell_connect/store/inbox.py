@@ -15,7 +15,7 @@ inspection, never claimed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -23,12 +23,14 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
+from xsell_connect.store._sql import claim_leased, insert_ignore, insert_ignore_many, settle_leased
 from xsell_connect.store.schema import inbox
 
-__all__ = ["Inbox", "InboxItem", "InboxStatus"]
+__all__ = ["Inbox", "InboxItem", "InboxStatus", "NewItem"]
 
 Clock = Callable[[], datetime]
+#: One raw event for ``Inbox.put_many``: (source, event_id, body, headers).
+NewItem = tuple[str, str, bytes, Mapping[str, str] | None]
 
 
 def _utcnow() -> datetime:
@@ -105,6 +107,41 @@ class Inbox:
                 "available_at": now,
             }
         )
+
+    def put_many(self, items: Sequence[NewItem]) -> list[bool]:
+        """Commit several raw events in one transaction; for each, True if it is new.
+
+        What ``put`` does for each item, with one commit for all of them (the listener's
+        group commit). An item whose (source, event_id) comes earlier in ``items`` or is
+        stored already is not new. All or nothing: if the transaction fails, none is stored.
+        """
+        if not items:
+            return []
+        now = self._clock()
+        first: dict[tuple[str, str], int] = {}
+        rows = []
+        for index, (source, event_id, body, headers) in enumerate(items):
+            if (source, event_id) in first:
+                continue
+            first[(source, event_id)] = index
+            rows.append(
+                {
+                    "source": source,
+                    "event_id": event_id,
+                    "received_at": now,
+                    "headers": dict(headers or {}),
+                    "body": body,
+                    "status": InboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "available_at": now,
+                }
+            )
+        with self._engine.begin() as connection:
+            new = insert_ignore_many(connection, inbox, rows, ["source", "event_id"])
+        return [
+            (source, event_id) in new and first[(source, event_id)] == index
+            for index, (source, event_id, _, _) in enumerate(items)
+        ]
 
     def reject(
         self,
