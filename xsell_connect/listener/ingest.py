@@ -10,13 +10,15 @@ The inbox key is the sender's delivery id (``webhook-id``, the source's id heade
 body's digest: a retried delivery is stored once.
 
 ``accept`` is synchronous (the store is sync SQLAlchemy): call it off the event loop.
+``accept_many`` does the same for several deliveries with one inbox commit (the webhook
+endpoint's group commit, ``intake.GroupCommit``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -28,7 +30,15 @@ from xsell_connect.listener.settings import CANONICAL_FORMAT, SourceSettings
 from xsell_connect.models import CanonicalEvent
 from xsell_connect.store import Inbox
 
-__all__ = ["TRANSPORT_HEADER", "Accepted", "Ingestor", "Outcome", "Parsers", "parse_canonical"]
+__all__ = [
+    "TRANSPORT_HEADER",
+    "Accepted",
+    "Delivery",
+    "Ingestor",
+    "Outcome",
+    "Parsers",
+    "parse_canonical",
+]
 
 #: Stored with each row so that the worker knows which parser entry point to call.
 TRANSPORT_HEADER = "xsell-transport"
@@ -75,6 +85,28 @@ def parse_canonical(_headers: Mapping[str, Any], body: bytes) -> list[CanonicalE
                 f"not a canonical event: {where}: {first['msg']}", raw=body, attribute=where
             ) from None
     return events
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One verified delivery, as ``Ingestor.accept`` takes it."""
+
+    source: SourceSettings
+    transport: str
+    headers: Mapping[str, str]
+    body: bytes
+    delivery_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A parsed delivery with events: what the inbox stores for it."""
+
+    source: str
+    key: str
+    body: bytes
+    headers: dict[str, str]
+    events: list[CanonicalEvent]
 
 
 class Parsers:
@@ -132,19 +164,44 @@ class Ingestor:
         delivery_id: str | None = None,
     ) -> Accepted:
         """Store one verified delivery; see ``Outcome`` for what can come back."""
+        ready = self._prepare(Delivery(source, transport, headers, body, delivery_id))
+        if isinstance(ready, Accepted):
+            return ready
+        new = self.inbox.put(ready.source, ready.key, body, ready.headers)
+        return Accepted(Outcome.STORED if new else Outcome.DUPLICATE, ready.key, ready.events)
+
+    def accept_many(self, deliveries: Sequence[Delivery]) -> list[Accepted]:
+        """What ``accept`` does for each delivery, with one inbox commit for all of them.
+
+        Malformed ones are rejected (each kept as ``accept`` keeps it) and the rest are
+        committed together by ``inbox.put_many``: if that fails, none of them is stored and
+        the error is raised, as ``accept`` would raise it for one.
+        """
+        outcomes: list[Accepted | _Ready] = [self._prepare(d) for d in deliveries]
+        ready = [r for r in outcomes if isinstance(r, _Ready)]
+        new = iter(self.inbox.put_many([(r.source, r.key, r.body, r.headers) for r in ready]))
+        return [
+            r
+            if isinstance(r, Accepted)
+            else Accepted(Outcome.STORED if next(new) else Outcome.DUPLICATE, r.key, r.events)
+            for r in outcomes
+        ]
+
+    def _prepare(self, delivery: Delivery) -> Accepted | _Ready:
+        """Parse one delivery: what to store, or its outcome when there is nothing to store."""
+        source, headers, body = delivery.source, delivery.headers, delivery.body
+        delivery_id = delivery.delivery_id
         if delivery_id is None and source.id_header:
             delivery_id = headers.get(source.id_header.lower()) or None
         hidden = _NEVER_STORED | {source.secret_header.lower()}
         kept = {k: v for k, v in headers.items() if k not in hidden}
-        kept[TRANSPORT_HEADER] = transport
+        kept[TRANSPORT_HEADER] = delivery.transport
         try:
-            events = self.parsers.parse(source.format, transport, headers, body)
+            events = self.parsers.parse(source.format, delivery.transport, headers, body)
         except MalformedEventError as exc:
             key = _key(delivery_id, [], body)
             self.inbox.reject(source.name, key, body, kept, str(exc)[:2000])
             return Accepted(Outcome.REJECTED, key, reason=str(exc), attribute=exc.attribute)
         if not events:
             return Accepted(Outcome.EMPTY, _key(delivery_id, [], body))
-        key = _key(delivery_id, events, body)
-        new = self.inbox.put(source.name, key, body, kept)
-        return Accepted(Outcome.STORED if new else Outcome.DUPLICATE, key, events)
+        return _Ready(source.name, _key(delivery_id, events, body), body, kept, events)

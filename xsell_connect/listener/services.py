@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xsell_connect.listener.ingest import Accepted, Ingestor, Outcome, Parsers
+from xsell_connect.listener.intake import GroupCommit
 from xsell_connect.listener.metrics import ListenerMetrics
 from xsell_connect.listener.ports import (
     ApprovalQueue,
@@ -73,6 +74,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.ingestor = Ingestor(self.store.inbox, self.parsers)
+        #: The webhook endpoint's way in: the ingestor, with concurrent commits shared.
+        self.intake = GroupCommit(self.ingestor)
         self.verifiers = {s.name: verifier_for(s) for s in self.settings.sources}
         self.metrics = ListenerMetrics(self._depth, self.stats)
 
