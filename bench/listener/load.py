@@ -12,7 +12,9 @@ where it ends. Two modes:
   latency runs from the moment the request was due (so a stalled server is not hidden
   by the client waiting for it: no coordinated omission).
 
-The parent sends a JSON spec on stdin and reads a JSON :class:`LoadResult` on stdout::
+The process lives for a whole benchmark case (so that imports and start-up are paid
+once): the parent writes one JSON spec a line on stdin, and reads one JSON
+:class:`LoadResult` a line on stdout, until it closes stdin::
 
     {"host": "127.0.0.1", "port": 8080, "mode": "closed", "concurrency": 32,
      "duration": 10, "warmup": 1, "rate": 0, "requests": {...}}
@@ -52,8 +54,8 @@ class LoadSpec:
 class LoadResult:
     """What one load phase saw; latencies in milliseconds, rates per second."""
 
-    sent: int
-    ok: int  # 2xx answers
+    sent: int  # requests answered in the counted window
+    ok: int  # 2xx answers in the counted window
     statuses: dict[str, int]
     elapsed_s: float
     rate: float  # 2xx answers per second over the counted window
@@ -64,6 +66,8 @@ class LoadResult:
     #: CPU this client process spent in the window, per second of it: near 1.0 would mean
     #: the client, not the server, set the pace.
     client_cpu: float = 0.0
+    #: Requests answered in the whole phase, warm-up included (the server's CPU covers those).
+    answered: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -128,6 +132,7 @@ class _Tally:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.statuses: dict[str, int] = {}
+        self.answered = 0
 
     def record(self, status: int, seconds: float) -> None:
         self.latencies.append(seconds)
@@ -148,6 +153,7 @@ class _Tally:
             max_ms=round(max(ms, default=0.0), 3),
             late_ms_max=round(late * 1000, 3),
             client_cpu=round(cpu / elapsed, 3) if elapsed > 0 else 0.0,
+            answered=self.answered,
         )
 
 
@@ -181,6 +187,7 @@ async def closed_loop(
             if sent >= counted_from and not cpu_from[0]:
                 cpu_from[0] = time.process_time()
             status = await connection.send(request)
+            tally.answered += 1
             if sent >= counted_from:
                 tally.record(status, clock() - sent)
 
@@ -223,6 +230,7 @@ async def open_loop(
     async def one(connection: _Connection, request: bytes, due: float, counting: bool) -> None:
         try:
             status = await connection.send(request)
+            tally.answered += 1
         finally:
             idle.put_nowait(connection)
         if counting:
@@ -285,9 +293,9 @@ def _cycle(pool: list[bytes]) -> Iterator[bytes]:
 
 
 def main() -> int:
-    spec = LoadSpec(**json.loads(sys.stdin.read()))
-    result = asyncio.run(_run(spec))
-    print(json.dumps(result.as_dict()))
+    for line in sys.stdin:
+        result = asyncio.run(_run(LoadSpec(**json.loads(line))))
+        print(json.dumps(result.as_dict()), flush=True)
     return 0
 
 

@@ -10,15 +10,18 @@ starts. The bare endpoint gets the very same bytes.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from xsell_connect.listener.webhooks import decode_secret, sign
-from xsell_connect.models import CanonicalEvent, EventType
+from xsell_connect.models import EventType
+from xsell_connect.models.events import event_id
 
-__all__ = ["PATH", "SECRET_VARIABLE", "SOURCE", "build", "event_body"]
+__all__ = ["PATH", "SECRET_VARIABLE", "SOURCE", "build", "event_body", "posting"]
 
 #: The webhook source the benchmark's listener is configured with.
 SOURCE = "bench"
@@ -26,14 +29,36 @@ PATH = f"/webhooks/{SOURCE}"
 #: The listener reads a source's secrets from this variable (``settings.secrets_variable``).
 SECRET_VARIABLE = "XSELL_SOURCE_BENCH_SECRETS"
 _EPOCH = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+_PLATFORM = "bench"
 
 
 def event_body(n: int) -> bytes:
-    """The ``n``-th ledger posting, a canonical event of about 1 KB (synthetic, no PII)."""
+    """The ``n``-th ledger posting as a canonical event, ~1 KB of JSON (synthetic, no PII).
+
+    Written as ``CanonicalEvent.wrap(...).to_json()`` writes it (a test holds the two
+    equal), without the model: a listener phase needs tens of thousands of them.
+    """
     party = f"P-{n % 5000:06d}"
     booked = _EPOCH + timedelta(seconds=n)
     entry = f"LE-{n:09d}"
-    data = {
+    event = {
+        "specversion": "1.0",
+        "id": event_id(_PLATFORM, EventType.LEDGER_ENTRY_POSTED.value, entry),
+        "source": "https://core.bank.example",
+        "type": EventType.LEDGER_ENTRY_POSTED.value,
+        "time": booked.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "subject": party,
+        "datacontenttype": "application/json",
+        "platform": _PLATFORM,
+        "partitionkey": party,
+        "data": posting(n, entry, party, booked),
+    }
+    return json.dumps(event, separators=(",", ":")).encode()
+
+
+def posting(n: int, entry: str, party: str, booked: datetime) -> dict[str, Any]:
+    """The event's ``data``: a card payment with the fields a core's posting carries."""
+    return {
         "id": entry,
         "account_id": f"ACC-{n % 9000:08d}",
         "party_id": party,
@@ -52,16 +77,6 @@ def event_body(n: int) -> bytes:
         "balance_after": str(Decimal(500000 - n % 400000) / 100),
         "reversal": False,
     }
-    event = CanonicalEvent.wrap(
-        type=EventType.LEDGER_ENTRY_POSTED,
-        platform="bench",
-        source="https://core.bank.example",
-        key=entry,
-        time=booked,
-        subject=party,
-        data=data,
-    )
-    return event.to_json().encode()
 
 
 def build(count: int, prefix: str, host: str = "127.0.0.1", repeat: bool = False) -> list[bytes]:
