@@ -1,26 +1,28 @@
 """Listener throughput and latency: signed webhook → inbox commit → 2xx, against a bare endpoint.
 
-The path is the real listener (``load_settings`` → ``Services.build`` → ``create_app``)
-under uvicorn in a process of its own, one Standard Webhooks source, every request a
-distinct event with a unique ``webhook-id`` so that every 202 is a new, committed inbox
-row. The baseline is a raw ASGI app that reads the same bytes and answers 202, under
-uvicorn with the same settings, in the same run. The inbox workers are off
-(``workers.count = 0``): the figure is what the front door takes in; draining the inbox
-is the time-to-offer benchmark's business, and workers competing for the same two cores
-would make this figure depend on how far behind they are.
+The path is the real listener (``load_settings`` → ``Services.build`` → ``create_app``,
+as ``xsell-connect listen`` builds it) under uvicorn in a process of its own, with one
+Standard Webhooks source; every request is a distinct ~1 KB event with a unique
+``webhook-id``, so that every 202 is a new, committed inbox row. The baseline is a raw
+ASGI app that reads the same bytes and answers 202, under uvicorn with the same settings
+(event loop, HTTP parser, one process, access log off), in the same run. The inbox
+workers are off (``workers.count = 0``): the figure is what the front door takes in;
+draining the inbox is the time-to-offer benchmark's business, and workers sharing the
+two cores would make this figure depend on how far behind they happen to be.
 
 The load comes from another process (``bench.listener.load``: raw asyncio HTTP/1.1,
 keep-alive, requests built and signed before the clock starts), at concurrency 32:
 
-1. peak: closed loop on the bare endpoint, then on the listener; the figure is listener
-   req/s / bare req/s (target ≥ 0.4), with p50 / p99 of each in ``detail``;
-2. half load: open loop at half the listener's peak rate on each; the figure is the
+1. peak: three rounds of a closed loop on the bare endpoint then on the listener; the
+   best of each side counts; the figure is listener req/s / bare req/s (target ≥ 0.4),
+   with p50 / p99 and the server's CPU per request of each in ``detail``;
+2. half load: an open loop at half the listener's peak rate on each; the figure is the
    listener's p99 (target ≤ 50 ms), its ratio bare p99 / listener p99 at the same rate.
 
 Cases: the PostgreSQL store (production; a fresh database, dropped afterwards) and a
 SQLite file.
 
-    python -m bench.listener [--store postgresql] [--duration 10] [--json]
+    python -m bench.listener [--store postgresql] [--rounds 3] [--loop asyncio] [--http h11]
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
+import dataclasses
+import importlib.util
 import json
 import os
 import secrets
@@ -37,7 +41,6 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import IO, Any
@@ -45,7 +48,7 @@ from typing import IO, Any
 from bench.listener.requests import SECRET_VARIABLE
 from bench.report import ROOT, Figure
 
-__all__ = ["CASES", "Sizes", "main", "measure", "run"]
+__all__ = ["CASES", "Sizes", "figures", "main", "measure", "run"]
 
 PEAK_TARGET = 0.4
 P99_TARGET_MS = 50.0
@@ -58,7 +61,7 @@ POSTGRES_ADMIN = os.environ.get(
 )
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class Sizes:
     """How long each phase runs; a phase also ends when its pre-built requests run out."""
 
@@ -179,6 +182,16 @@ class _Client:
             self.process.wait()
 
 
+def _resolved(sizes: Sizes) -> Sizes:
+    """``auto`` made explicit as uvicorn resolves it, so that the figures say what ran."""
+    loop, http = sizes.loop, sizes.http
+    if loop == "auto":
+        loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    if http == "auto":
+        http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    return dataclasses.replace(sizes, loop=loop, http=http)
+
+
 def _environment(secret: str) -> dict[str, str]:
     path = os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p)
     return {**os.environ, "PYTHONPATH": path, SECRET_VARIABLE: secret}
@@ -261,7 +274,7 @@ def measure(store_url: str, sizes: Sizes | None = None) -> dict[str, Any]:
     listener's best peak on each. Returns the load results (``bare_peak``,
     ``listener_peak``, ``bare_half``, ``listener_half``), ``half_rate`` and ``ratio``.
     """
-    sizes = sizes or Sizes()
+    sizes = _resolved(sizes or Sizes())
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     env = _environment(secret)
     server_args = ["--loop", sizes.loop, "--http", sizes.http]
@@ -282,7 +295,7 @@ def measure(store_url: str, sizes: Sizes | None = None) -> dict[str, Any]:
     return result
 
 
-def _figures(case: str, result: dict[str, Any]) -> list[Figure]:
+def figures(case: str, result: dict[str, Any]) -> list[Figure]:
     bare, path = result["bare_peak"], result["listener_peak"]
     bare_half, path_half = result["bare_half"], result["listener_half"]
     sizes: Sizes = result["sizes"]
@@ -362,27 +375,36 @@ def _store(case: str) -> Iterator[str]:
 def run(smoke: bool = False, cases: tuple[str, ...] = CASES) -> list[Figure]:
     """Each store case's two figures (``python -m bench listener``)."""
     sizes = Sizes.smoke() if smoke else Sizes()
-    figures: list[Figure] = []
+    found: list[Figure] = []
     for case in cases:
         with _store(case) as url:
-            figures.extend(_figures(case, measure(url, sizes)))
-    return figures
+            found.extend(figures(case, measure(url, sizes)))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.listener", description=__doc__)
     parser.add_argument("--store", choices=CASES, action="append")
+    parser.add_argument("--rounds", type=int, default=Sizes.rounds)
     parser.add_argument("--duration", type=float, default=Sizes.duration)
+    parser.add_argument("--half-duration", type=float, default=Sizes.half_duration)
     parser.add_argument("--warmup", type=float, default=Sizes.warmup)
     parser.add_argument("--loop", default="auto")
     parser.add_argument("--http", default="auto")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    sizes = Sizes(duration=args.duration, warmup=args.warmup, loop=args.loop, http=args.http)
+    sizes = Sizes(
+        rounds=args.rounds,
+        duration=args.duration,
+        half_duration=args.half_duration,
+        warmup=args.warmup,
+        loop=args.loop,
+        http=args.http,
+    )
     for case in args.store or CASES:
         with _store(case) as url:
             result = measure(url, sizes)
-        for figure in _figures(case, result):
+        for figure in figures(case, result):
             if args.json:
                 print(json.dumps(figure.as_dict()))
                 continue
