@@ -68,3 +68,16 @@ def test_put_many_items_are_claimed_like_put_ones(store: Store) -> None:
     store.inbox.put_many([("mambu", f"e-{n}", b"{}", {}) for n in range(3)])
     claimed = store.inbox.claim("w1", limit=10)
     assert [i.event_id for i in claimed] == ["e-0", "e-1", "e-2"]
+
+
+def test_put_many_keeps_bodies_and_headers_byte_for_byte(store: Store) -> None:
+    body = b'\x00\\x\xff{"a": "\\""}\n'
+    headers = {"x-note": 'a "quote", a \\ backslash, {braces}, é', "x-empty": ""}
+    new = store.inbox.put_many([("mambu", "e-1", body, headers), ("mambu", "e-2", b"", {})])
+    assert new == [True, True]
+    item = store.inbox.get("mambu", "e-1")
+    assert item is not None
+    assert (item.body, item.headers) == (body, headers)
+    empty = store.inbox.get("mambu", "e-2")
+    assert empty is not None
+    assert (empty.body, empty.headers) == (b"", {})
