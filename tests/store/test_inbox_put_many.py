@@ -81,3 +81,23 @@ def test_put_many_keeps_bodies_and_headers_byte_for_byte(store: Store) -> None:
     empty = store.inbox.get("mambu", "e-2")
     assert empty is not None
     assert (empty.body, empty.headers) == (b"", {})
+
+
+def test_one_statement_commits_its_statement(store: Store, store_url: str) -> None:
+    """PostgreSQL runs it in autocommit, SQLite in a transaction: committed either way."""
+    from sqlalchemy import text
+
+    from xsell_connect.store.engine import one_statement
+
+    with one_statement(store.engine) as connection:
+        connection.execute(text("UPDATE inbox SET attempts = 1"))  # nothing to update: fine
+        if store_url.startswith("postgresql"):
+            assert connection.get_execution_options()["isolation_level"] == "AUTOCOMMIT"
+        else:
+            assert connection.in_transaction()
+    store.inbox.put_many([("mambu", "e-1", b"{}", {})])
+    other = Store.open(store_url, migrate=False)
+    try:
+        assert other.inbox.get("mambu", "e-1") is not None  # seen from another connection
+    finally:
+        other.close()

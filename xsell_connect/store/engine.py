@@ -6,19 +6,25 @@
   ``BEGIN IMMEDIATE`` for write transactions so that two processes sharing the file
   queue for the write lock instead of failing on upgrade from a read lock.
 - ``postgresql://`` URLs are driven by psycopg 3 (``pip install 'xsell-connect[postgres]'``).
+
+``one_statement`` is the transaction for a write that is one statement: on PostgreSQL the
+statement is its own transaction (autocommit), which spares the BEGIN and COMMIT round
+trips; on SQLite it is the usual ``BEGIN IMMEDIATE`` transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from xsell_connect.errors import ConfigurationError
 
-__all__ = ["DEFAULT_URL", "make_engine", "normalise_url"]
+__all__ = ["DEFAULT_URL", "make_engine", "normalise_url", "one_statement"]
 
 #: The embedded default: a SQLite file in the working directory.
 DEFAULT_URL = "sqlite:///xsell-connect.db"
@@ -73,3 +79,18 @@ def make_engine(url: str | URL = DEFAULT_URL, **options: Any) -> Engine:
         return engine
     options.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **options)
+
+
+@contextmanager
+def one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection for one write statement, committed when the block ends (see above).
+
+    Only for a block that runs a single statement: on PostgreSQL each statement commits
+    on its own, so a second one would not be atomic with the first.
+    """
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")

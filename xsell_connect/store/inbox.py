@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from xsell_connect.store._sql import claim_leased, insert_ignore, insert_ignore_many, settle_leased
+from xsell_connect.store.engine import one_statement
 from xsell_connect.store.schema import inbox
 
 __all__ = ["Inbox", "InboxItem", "InboxStatus", "NewItem"]
@@ -136,7 +137,7 @@ class Inbox:
                     "available_at": now,
                 }
             )
-        with self._engine.begin() as connection:
+        with one_statement(self._engine) as connection:
             new = insert_ignore_many(connection, inbox, rows, ["source", "event_id"])
         return [
             (source, event_id) in new and first[(source, event_id)] == index
