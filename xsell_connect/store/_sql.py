@@ -8,19 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Connection,
-    Dialect,
-    Row,
-    Table,
-    TextClause,
-    and_,
-    or_,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import JSON, Connection, Dialect, Row, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = ["claim_leased", "insert_ignore", "insert_ignore_many", "settle_leased"]
@@ -48,54 +36,48 @@ def insert_ignore_many(
     Returns the keys of the rows that were new (a skipped row returns nothing, so they are
     told by key, not by position). Every row has the same columns.
 
-    PostgreSQL gets one ``INSERT ... SELECT FROM unnest(<one array per column>)``: a
-    statement whose text does not change with the number of rows. A multi-row ``VALUES``
-    list (SQLAlchemy's "insertmanyvalues", what SQLite gets) is new text for each batch
-    size, and psycopg caches the parsing of no statement with over 50 parameters: it split
-    the long text with its regular expression again on every batch, half of the CPU of a
-    webhook's commit.
+    On PostgreSQL (psycopg) this is one ``INSERT ... SELECT FROM ROWS FROM (unnest(...))``
+    with one array parameter per column, sent in binary: the statement's text does not
+    change with the number of rows, and no value is escaped into an array literal. The
+    multi-row ``VALUES`` that SQLAlchemy's "insertmanyvalues" writes (what SQLite gets)
+    is new text for each batch size, and psycopg caches the parsing of no statement with
+    over 50 parameters: it split that text with its regular expression again on every
+    batch, which was half of the CPU of a webhook's commit.
     """
     if not rows:
         return set()
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         columns = tuple(rows[0])
-        stmt = _unnest_insert(connection.dialect, table, columns, tuple(keys))
-        returned = connection.execute(stmt, _arrays(connection.dialect, table, columns, rows))
-    else:
-        insert = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-        returned = connection.execute(insert.returning(*(table.c[k] for k in keys)), list(rows))
+        sql = _unnest_insert(connection.dialect, table, columns, tuple(keys))
+        params = _arrays(connection.dialect, table, columns, rows)
+        return {tuple(row) for row in connection.exec_driver_sql(sql, params)}
+    module: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
+    insert = module.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    returned = connection.execute(insert.returning(*(table.c[k] for k in keys)), list(rows))
     return {tuple(row) for row in returned}
 
 
 @functools.lru_cache(maxsize=32)
 def _unnest_insert(
     dialect: Dialect, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
-) -> TextClause:
+) -> str:
+    """The statement, with psycopg placeholders: ``%(name)b`` asks for a binary parameter."""
     quote = dialect.identifier_preparer.quote
     # ROWS FROM zips one set-returning function per column: unnest() of a typed array, or
-    # json_array_elements() of one JSON array for a JSON column (a JSON value inside an
-    # array literal would have every quote escaped, one regular-expression call each).
+    # json_array_elements() of one JSON array (as text) for a JSON column.
     sources = ", ".join(
-        f"{_elements(table.c[name].type)}(CAST(:{name} AS {_array_type(dialect, table, name)}))"
+        f"json_array_elements(CAST(%({name})s AS JSON))"
+        if isinstance(table.c[name].type, JSON)
+        else f"unnest(CAST(%({name})b AS {table.c[name].type.compile(dialect=dialect)}[]))"
         for name in columns
     )
-    # Identifiers come from the Table and are quoted; every value is bound.
-    return text(
+    keys_list = ", ".join(quote(k) for k in keys)
+    # Identifiers come from the Table and are quoted; every value is a bound parameter.
+    return (
         f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "  # noqa: S608
         f"({', '.join(quote(name) for name in columns)}) SELECT * FROM ROWS FROM ({sources}) "
-        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO NOTHING "
-        f"RETURNING {', '.join(quote(k) for k in keys)}"
+        f"ON CONFLICT ({keys_list}) DO NOTHING RETURNING {keys_list}"
     )
-
-
-def _elements(column_type: Any) -> str:
-    return "json_array_elements" if isinstance(column_type, JSON) else "unnest"
-
-
-def _array_type(dialect: Dialect, table: Table, name: str) -> str:
-    if isinstance(table.c[name].type, JSON):
-        return "JSON"
-    return f"{table.c[name].type.compile(dialect=dialect)}[]"
 
 
 def _arrays(
