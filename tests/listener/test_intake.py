@@ -85,6 +85,23 @@ async def test_deliveries_that_arrive_during_a_commit_share_the_next_one(
     assert services.store.inbox.depth()[InboxStatus.PENDING] == 6
 
 
+async def test_a_delivery_right_after_a_commit_ends_gets_a_committer(services: Services) -> None:
+    """The answered request resumes before the finished committer's task is cleaned up."""
+    intake = GroupCommit(services.ingestor, committers=1)
+    source = bank(services)
+
+    async def one_after_another() -> list[Outcome]:
+        outcomes = []
+        for n in range(3):  # each awaited directly: it resumes as soon as it is answered
+            body = event_body(f"s-{n}")
+            accepted = await intake.accept(source, "webhook", {}, body, delivery_id=f"s-{n}")
+            outcomes.append(accepted.outcome)
+        return outcomes
+
+    assert await asyncio.wait_for(one_after_another(), timeout=20) == [Outcome.STORED] * 3
+    assert services.store.inbox.depth()[InboxStatus.PENDING] == 3
+
+
 async def test_a_batch_is_never_larger_than_max_batch(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -49,7 +49,8 @@ class GroupCommit:
         self._max_batch = max_batch
         self._committers = committers
         self._waiting: list[_Waiting] = []
-        self._running: set[asyncio.Task[None]] = set()
+        self._active = 0  # committers running: counted by themselves, see _commit_while_waiting
+        self._tasks: set[asyncio.Task[None]] = set()  # held, so that none is collected
 
     async def accept(
         self,
@@ -65,22 +66,30 @@ class GroupCommit:
         self._waiting.append(
             _Waiting(Delivery(source, transport, headers, body, delivery_id), answer)
         )
-        if len(self._running) < self._committers:
+        if self._active < self._committers:
+            self._active += 1
             task = asyncio.create_task(self._commit_while_waiting())
-            self._running.add(task)
-            task.add_done_callback(self._running.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await answer
 
     async def _commit_while_waiting(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            try:
-                await self._commit(batch)
-            finally:  # cancelled mid-batch (the loop is closing): nobody waits forever
-                for waiting in batch:
-                    if not waiting.answer.done():
-                        waiting.answer.set_exception(RuntimeError("the commit was abandoned"))
+        try:
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                try:
+                    await self._commit(batch)
+                finally:  # cancelled mid-batch (the loop is closing): nobody waits forever
+                    for waiting in batch:
+                        if not waiting.answer.done():
+                            waiting.answer.set_exception(RuntimeError("the commit was abandoned"))
+        finally:
+            # In the same step as the last look at _waiting, with no await between: a
+            # delivery that comes after it sees this committer gone and starts another. (A
+            # task's done callback runs a step later, after the answered requests resumed:
+            # counting on it left a delivery waiting with no committer.)
+            self._active -= 1
 
     async def _commit(self, batch: list[_Waiting]) -> None:
         deliveries = [w.delivery for w in batch]
