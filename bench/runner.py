@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, str] = {
     "amqp": "bench.amqp",
     "time_to_offer": "bench.time_to_offer",
     "backfill": "bench.backfill",
+    "listener": "bench.listener",
 }
 README_BEGIN = "<!-- bench:begin -->"
 README_END = "<!-- bench:end -->"

@@ -4,7 +4,7 @@
 
 Every error answers an RFC 9457 problem (``application/problem+json``). A webhook gets a
 2xx only after its raw body is committed to the inbox; the store being down answers 503 so
-that the sender retries.
+that the sender retries. Concurrent webhooks share their inbox commits (``intake``).
 """
 
 from __future__ import annotations
@@ -75,10 +75,8 @@ async def receive_webhook(request: Request) -> Response:
         services.metrics.verification_failures.labels(name, exc.attribute or "other").inc()
         return problem(401, "unverified", "Webhook not verified", str(exc))
     try:
-        accepted = await anyio.to_thread.run_sync(
-            lambda: services.ingestor.accept(
-                source, "webhook", headers, body, delivery_id=webhook_id
-            )
+        accepted = await services.intake.accept(
+            source, "webhook", headers, body, delivery_id=webhook_id
         )
     except Exception:
         log.exception("inbox commit failed for source %s", name)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xsell_connect.listener.ingest import Accepted, Ingestor, Outcome, Parsers
+from xsell_connect.listener.intake import GroupCommit
 from xsell_connect.listener.metrics import ListenerMetrics
 from xsell_connect.listener.ports import (
     ApprovalQueue,
@@ -76,6 +77,11 @@ class Services:
         #: The workers' loop and their wake event, while the lifespan runs (``count``).
         self._bell: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self.ingestor = Ingestor(self.store.inbox, self.parsers)
+        #: The webhook endpoint's way in: the ingestor, with concurrent commits shared. SQLite
+        #: has one writer at a time: a second committer would only wait in its busy handler,
+        #: which sleeps in steps of up to 100 ms.
+        sqlite = self.store.engine.dialect.name == "sqlite"
+        self.intake = GroupCommit(self.ingestor, committers=1 if sqlite else 2)
         self.verifiers = {s.name: verifier_for(s) for s in self.settings.sources}
         self.metrics = ListenerMetrics(self._depth, self.stats)
 

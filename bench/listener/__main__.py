@@ -1,0 +1,5 @@
+import sys
+
+from bench.listener import main
+
+sys.exit(main())
