@@ -186,7 +186,11 @@ def database(stack: Stack) -> Iterator[None]:
 
 @contextlib.contextmanager
 def topology(stack: Stack, phases: tuple[str, ...]) -> Iterator[None]:
-    """Per phase: its exchange, bound to its queue (declared as the listener declares it)."""
+    """Per phase: its exchange, bound to its queue (declared as the listener declares it).
+
+    Each side has a connection of its own: a blocking connection left idle through a run
+    of minutes misses its heartbeats and is dropped by the broker.
+    """
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     try:
         channel = connection.channel()
@@ -195,10 +199,12 @@ def topology(stack: Stack, phases: tuple[str, ...]) -> Iterator[None]:
             declare_topology(channel, settings)
             channel.exchange_declare(stack.exchange(phase), "topic", durable=True)
             channel.queue_bind(settings.queue, stack.exchange(phase), routing_key="#")
+    finally:
+        connection.close()
+    try:
         yield
     finally:
-        if connection.is_closed:
-            connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
+        connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
         channel = connection.channel()
         for phase in phases:
             settings = stack.amqp(phase)
