@@ -120,6 +120,7 @@ def markdown_table(figures: list[Figure], info: dict[str, Any]) -> str:
         f"{info['os']}, Python {info['python']}"
         + (f", commit `{info['commit']}`" if info.get("commit") else "")
         + (f"; load average at start {load[0]}" if load else "")
+        + (f"; {info['rerun']}" if info.get("rerun") else "")
         + ".",
         "",
         "| benchmark | case | metric | path | baseline | ratio | target | met |",

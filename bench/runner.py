@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.report import ROOT, Figure, machine, markdown_table
 
@@ -68,6 +69,24 @@ def update_readme(table: str, readme: Path = ROOT / "README.md") -> None:
     readme.write_text(text)
 
 
+def _updated(
+    path: Path, names: list[str], figures: list[Figure], info: dict[str, Any]
+) -> tuple[list[Figure], dict[str, Any]]:
+    """The earlier result with ``names``' figures replaced (in ``BENCHMARKS`` order).
+
+    The machine line keeps the earlier run's and names the benchmarks run again, and when.
+    """
+    if not path.is_file():
+        return figures, info
+    earlier = json.loads(path.read_text())
+    kept = [Figure.from_dict(d) for d in earlier["figures"] if d["benchmark"] not in names]
+    order = list(BENCHMARKS)
+    merged = sorted(kept + figures, key=lambda f: order.index(f.benchmark))
+    machine_info = dict(earlier["machine"])
+    machine_info["rerun"] = f"{', '.join(names)} again at {info['date']}"
+    return merged, machine_info
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -89,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         help="directory for latest.json and latest.md",
     )
     parser.add_argument("--readme", action="store_true", help="put the table into README.md")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="replace only these benchmarks' figures in the existing latest.json",
+    )
     parser.add_argument("--figures-to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -112,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         figures.extend(got)
         print(f"bench: {name} done in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    if args.update:
+        figures, info = _updated(args.out / "latest.json", names, figures, info)
     table = markdown_table(figures, info)
     args.out.mkdir(parents=True, exist_ok=True)
     result = {

@@ -79,3 +79,26 @@ def test_readme_table_is_replaced_between_the_markers(
     readme.write_text(f"# x\n\n{README_BEGIN}\nold table\n{README_END}\n\nafter\n")
     update_readme("| new |\n", readme)
     assert readme.read_text() == f"# x\n\n{README_BEGIN}\n| new |\n{README_END}\n\nafter\n"
+
+
+def test_update_replaces_only_the_benchmarks_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.report import Figure
+    from bench.runner import _updated
+
+    def figure(benchmark: str, value: float) -> Figure:
+        return Figure(benchmark, "c", "x/s", value, 2.0, "b", value / 2.0, ">= 0.5", True)
+
+    earlier = {
+        "machine": {"date": "then"},
+        "figures": [figure("normalize", 1.0).as_dict(), figure("amqp", 1.0).as_dict()],
+    }
+    path = tmp_path / "latest.json"
+    path.write_text(json.dumps(earlier))
+    merged, info = _updated(path, ["normalize"], [figure("normalize", 3.0)], {"date": "now"})
+    assert [(f.benchmark, f.value) for f in merged] == [("normalize", 3.0), ("amqp", 1.0)]
+    assert info == {"date": "then", "rerun": "normalize again at now"}
