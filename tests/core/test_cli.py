@@ -130,6 +130,8 @@ def test_mock_command_builds_the_bank_with_the_months_asked(
     (core,) = served
     assert core.platform == "temenos"
     assert core.bank.config == BankConfig(seed=3, customers=5, months=2)
+
+
 def test_mock_command_takes_the_history_length_and_a_journal_bound(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
