@@ -1,8 +1,9 @@
 """Which connection layer carries the HTTP client's requests to a real core.
 
 httpx's own async transport (httpcore) costs a few milliseconds of CPU per request on a
-loaded machine; aiohttp under the same ``httpx`` API costs about a third of that (measured
-with ``bench.time_to_offer``; see the README's benchmarks). The listener, which sends about
+loaded machine; aiohttp under the same ``httpx`` API costs a third to a half of that
+(measured against a mock core over loopback at load ~5: 2.4–5.0 ms against 0.9–1.2 ms of
+client CPU per request, at concurrency 1 and 16). The listener, which sends about
 ten requests per event, asks for aiohttp (:func:`prefer`); everything else keeps httpx's
 own transport. ``XSELL_HTTP_TRANSPORT=httpx`` or ``=aiohttp`` decides for a process, and a
 transport passed to :class:`~xsell_connect.http.HttpClient` (mocks in process, recordings)
