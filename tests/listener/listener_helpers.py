@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pika
 import uvicorn
 
 from xsell_connect.listener.app import create_app
 from xsell_connect.listener.services import Services
-from xsell_connect.listener.settings import ListenerSettings
+from xsell_connect.listener.settings import AmqpSettings, ListenerSettings
 from xsell_connect.models import CanonicalEvent, EventType
 
 SECRET = "whsec_" + base64.b64encode(b"listener-test-key-0123456789abcd").decode()
@@ -98,3 +101,23 @@ def wait_for(condition: Callable[[], bool], seconds: float = 20) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+@contextlib.contextmanager
+def scratch_queue(url: str, prefix: str, **options: Any) -> Iterator[AmqpSettings]:
+    """AMQP settings for a queue of this test's own; its queues and exchange deleted after."""
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    yield AmqpSettings(
+        url=url,
+        source="bank",
+        queue=name,
+        dead_letter_exchange=f"{name}.dlx",
+        connection_name=name,
+        **options,
+    )
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    for queue in (name, f"{name}.dead"):
+        channel.queue_delete(queue)
+    channel.exchange_delete(f"{name}.dlx")
+    connection.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pika
 import pytest
-from listener_helpers import event_body, make_settings, wait_for
+from listener_helpers import event_body, make_settings, scratch_queue, wait_for
 
 from xsell_connect.listener.amqp import REASON_HEADER, Consumer, Republisher, declare_topology
 from xsell_connect.listener.ingest import Ingestor
@@ -21,23 +21,8 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture
 def amqp(rabbitmq: str) -> Iterator[AmqpSettings]:
-    name = f"listener-test-{uuid.uuid4().hex[:10]}"
-    settings = AmqpSettings(
-        url=rabbitmq,  # type: ignore[arg-type]
-        source="bank",
-        queue=name,
-        dead_letter_exchange=f"{name}.dlx",
-        prefetch=50,
-        max_attempts=3,
-        connection_name=name,
-    )
-    yield settings
-    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
-    channel = connection.channel()
-    for queue in (name, f"{name}.dead"):
-        channel.queue_delete(queue)
-    channel.exchange_delete(f"{name}.dlx")
-    connection.close()
+    with scratch_queue(rabbitmq, "listener-test", prefetch=50, max_attempts=3) as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -8,13 +8,12 @@ unchanged, and a row the store refuses does not sink the rest of its batch.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pika
 import pytest
-from listener_helpers import event_body, make_settings, wait_for
+from listener_helpers import event_body, make_settings, scratch_queue, wait_for
 
 from xsell_connect.listener.amqp import REASON_HEADER, Consumer, declare_topology
 from xsell_connect.listener.ingest import Accepted, Delivery, Ingestor, Outcome
@@ -26,24 +25,10 @@ pytestmark = pytest.mark.services
 
 @pytest.fixture
 def amqp(rabbitmq: str) -> Iterator[AmqpSettings]:
-    name = f"amqp-batch-test-{uuid.uuid4().hex[:10]}"
-    settings = AmqpSettings(
-        url=rabbitmq,  # type: ignore[arg-type]
-        source="bank",
-        queue=name,
-        dead_letter_exchange=f"{name}.dlx",
-        prefetch=50,
-        batch=20,
-        max_attempts=2,
-        connection_name=name,
-    )
-    yield settings
-    connection = pika.BlockingConnection(pika.URLParameters(rabbitmq))
-    channel = connection.channel()
-    for queue in (name, f"{name}.dead"):
-        channel.queue_delete(queue)
-    channel.exchange_delete(f"{name}.dlx")
-    connection.close()
+    with scratch_queue(
+        rabbitmq, "amqp-batch-test", prefetch=50, batch=20, max_attempts=2
+    ) as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -153,22 +153,15 @@ class Ingestor:
         delivery_id: str | None = None,
     ) -> Accepted:
         """Store one verified delivery; see ``Outcome`` for what can come back."""
-        if delivery_id is None and source.id_header:
-            delivery_id = headers.get(source.id_header.lower()) or None
-        hidden = _NEVER_STORED | {source.secret_header.lower()}
-        kept = {k: v for k, v in headers.items() if k not in hidden}
-        kept[TRANSPORT_HEADER] = transport
-        try:
-            events = self.parsers.parse(source.format, transport, headers, body)
-        except MalformedEventError as exc:
-            key = _key(delivery_id, [], body)
-            self.inbox.reject(source.name, key, body, kept, str(exc)[:2000])
-            return Accepted(Outcome.REJECTED, key, reason=str(exc), attribute=exc.attribute)
-        if not events:
-            return Accepted(Outcome.EMPTY, _key(delivery_id, [], body))
-        key = _key(delivery_id, events, body)
-        new = self.inbox.put(source.name, key, body, kept)
-        return Accepted(Outcome.STORED if new else Outcome.DUPLICATE, key, events)
+        item, accepted = self._stage(source, transport, Delivery(headers, body, delivery_id))
+        if item is None:
+            return accepted
+        if item.rejected is not None:
+            self.inbox.reject(source.name, item.event_id, item.body, item.headers, item.rejected)
+            return accepted
+        if self.inbox.put(source.name, item.event_id, item.body, item.headers):
+            return accepted
+        return Accepted(Outcome.DUPLICATE, accepted.inbox_id, accepted.events)
 
     def accept_many(
         self, source: SourceSettings, transport: str, deliveries: Sequence[Delivery]
