@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from ._base import CanonicalModel
 
@@ -118,10 +119,33 @@ class CanonicalEvent(CanonicalModel):
                 partitionkey=subject,
                 data=dict(data),
             )
-        # Every envelope attribute is validated; ``data`` is validated as ``{}`` and then
-        # set to the model's JSON-mode dump: a fresh dict with str keys, so it meets
+        # The envelope attributes that stay the same for a stream of events (source, type,
+        # platform) are validated once per triple (``_envelope``); of the rest, the id is
+        # a UUID by construction and ``time`` and ``subject`` are checked here; anything
+        # off that path goes through the validator, which raises the precise error.
+        # ``data`` is the model's JSON-mode dump: a fresh dict with str keys, so it meets
         # ``dict[str, Any]`` by construction, and validating it again would only copy it.
         payload = data.__pydantic_serializer__.to_python(data, mode="json")
+        if (
+            _exact_type(time) is datetime
+            and time.utcoffset() is not None
+            and (subject is None or _exact_type(subject) is str)
+            and _exact_type(source) is str
+            and _exact_type(platform) is str
+        ):
+            template = _envelope(cls, source, kind, platform)
+            if template is not None:
+                values = template.__dict__.copy()
+                values["id"] = event_id(platform, kind, key)
+                values["time"] = time
+                values["subject"] = values["partitionkey"] = subject
+                values["data"] = payload
+                built = cls.__new__(cls)
+                _set(built, "__dict__", values)
+                _set(built, "__pydantic_fields_set__", set(_FIELDS_SET))
+                _set(built, "__pydantic_extra__", None)
+                _set(built, "__pydantic_private__", None)
+                return built
         event: CanonicalEvent = cls.__pydantic_validator__.validate_python(
             {
                 "id": event_id(platform, kind, key),
@@ -150,3 +174,28 @@ class CanonicalEvent(CanonicalModel):
     def from_attributes(cls, attributes: Mapping[str, Any], data: Any) -> CanonicalEvent:
         """Build from CloudEvents context attributes and data; unknown extensions are refused."""
         return cls.model_validate({**attributes, "data": data if data is not None else {}})
+
+
+_set = object.__setattr__
+_exact_type = type  # ``wrap`` takes a parameter named ``type``
+#: The fields ``wrap`` sets, as the validator records them (``model_fields_set``, a
+#: set of each event's own: ``model_copy`` adds to it).
+_FIELDS_SET = frozenset(
+    {"id", "source", "type", "time", "subject", "platform", "partitionkey", "data"}
+)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=256)
+def _envelope(
+    cls: type[CanonicalEvent], source: str, kind: str, platform: str
+) -> CanonicalEvent | None:
+    """A validated event with this source, type and platform (None when they are invalid).
+
+    Only its ``source``, ``type``, ``platform`` and defaults are reused by ``wrap``: the
+    validator checks them once per triple instead of once per event.
+    """
+    try:
+        return cls(id="template", source=source, type=kind, time=_EPOCH, platform=platform)
+    except ValidationError:
+        return None
