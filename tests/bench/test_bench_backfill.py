@@ -29,30 +29,40 @@ def backfill(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 def test_smoke_run_gives_a_figure_per_size_and_the_memory_figure(backfill: ModuleType) -> None:
     figures = backfill.run(smoke=True)
 
-    [small] = backfill.SMOKE_SIZES
-    large = backfill.SMOKE_MEMORY_SIZE
+    small, large = backfill.SMOKE_SIZES
     assert [f.case for f in figures] == [
         f"{small:,} customers",
+        f"{large:,} customers",
         f"peak RSS {large:,} vs {small:,} customers",
     ]
-    throughput, memory = figures
-    assert (throughput.benchmark, throughput.metric, throughput.met) == (
-        "backfill",
-        "customers/s",
-        None,
-    )
-    assert throughput.baseline_name == "transport floor"
-    assert throughput.value > 0
-    assert throughput.baseline > 0
-    assert throughput.ratio == throughput.value / throughput.baseline
-    assert throughput.detail["customers"] == small
-    assert throughput.detail["floor_requests"] > small
+    first, second, memory = figures
+    for throughput, customers in ((first, small), (second, large)):
+        assert (throughput.benchmark, throughput.metric, throughput.met) == (
+            "backfill",
+            "customers/s",
+            None,
+        )
+        assert throughput.baseline_name == "transport floor"
+        assert throughput.value > 0
+        assert throughput.baseline > 0
+        assert throughput.ratio == throughput.value / throughput.baseline
+        assert throughput.detail["customers"] == customers
+        assert throughput.detail["floor_requests"] > customers
     assert memory.metric == "MiB"
     assert memory.ratio == memory.baseline / memory.value  # lower is better
     assert memory.met is (memory.value < 1.2 * memory.baseline)
-    assert memory.baseline == throughput.detail["path_peak_rss_mib"]
+    assert memory.baseline == first.detail["path_peak_rss_mib"]
+    assert memory.value == second.detail["path_peak_rss_mib"]
     assert memory.detail["customers"] == large
     assert memory.detail["peak_rss_mib"] == {str(small): memory.baseline, str(large): memory.value}
+
+
+def test_a_memory_size_adds_a_path_only_run(backfill: ModuleType) -> None:
+    figures = backfill.run(smoke=True, sizes=[10], memory_size=20)
+
+    assert [f.case for f in figures] == ["10 customers", "peak RSS 20 vs 10 customers"]
+    assert figures[1].detail["customers"] == 20
+    assert figures[1].baseline == figures[0].detail["path_peak_rss_mib"]
 
 
 def _requests(mock: MambuMock) -> Counter[tuple[str, str, str, bytes]]:
