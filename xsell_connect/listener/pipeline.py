@@ -118,6 +118,7 @@ class PipelineBinding:
             key=s.pseudonym_key.get_secret_value().encode(),
             mode=Mode(s.mode),
             policy_path=s.policy,
+            aggregate_seconds=s.aggregate_seconds,
         )
         runner.push = s.push
         self.drainer = Drainer(

@@ -103,6 +103,7 @@ class Runner:
         mode: Mode = Mode.LIVE,
         push: bool = False,
         follow_up_days: int = 7,
+        aggregate_seconds: float = 0.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = engine
@@ -115,7 +116,7 @@ class Runner:
         self.log = DecisionLog(engine)
         self.outbox = OutboxStore(engine, clock=clock)
         self.approvals = ApprovalStore(engine)
-        self.state = StoreGovernanceState(engine)
+        self.state = StoreGovernanceState(engine, aggregate_seconds=aggregate_seconds)
         self.stats = RunStats()
 
     async def handle_event(
@@ -139,8 +140,10 @@ class Runner:
         signals = self.engine.detect(events, c360, now=now)
         if not signals:
             return None
+        # What governance asks about the party, read in one query, off the event loop.
+        state = await asyncio.to_thread(self.state.for_party, party_id)
         decision = await self.engine.decide(
-            signals, c360, self.state, now=now, mode=self.mode, events=events
+            signals, c360, state, now=now, mode=self.mode, events=events
         )
         # The transaction runs in a thread: on the event loop its round trips to the store
         # held up every other event in flight (and the outbox drainer) while they lasted.
@@ -159,7 +162,8 @@ class Runner:
         signals = self.engine.scan(c360, now=now)
         decision = None
         if signals:
-            decision = await self.engine.decide(signals, c360, self.state, now=now, mode=self.mode)
+            state = self.state.for_party(party_id)
+            decision = await self.engine.decide(signals, c360, state, now=now, mode=self.mode)
         with self.db.begin() as connection:
             if job is not None:
                 item = {"job": job, "party_id": party_id, "done_at": now}
