@@ -240,6 +240,17 @@ class StoreGovernanceState:
         with self._engine.begin() as connection:
             self.record_event_in(connection, pattern, "writeback" if ok else "writeback_error", at)
 
+    def record_writebacks_in(
+        self, connection: Connection, calls: list[tuple[str, bool, datetime]]
+    ) -> None:
+        """``record_writeback`` of many ``(pattern, ok, at)`` calls, in one statement."""
+        if calls:
+            rows = [
+                {"pattern": p, "kind": "writeback" if ok else "writeback_error", "at": at}
+                for p, ok, at in calls
+            ]
+            connection.execute(insert(pattern_events), rows)
+
     def record_decision_in(
         self, connection: Connection, *, age_band: str, segment: str, offered: bool, at: datetime
     ) -> None:

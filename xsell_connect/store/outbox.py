@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from xsell_connect.pipeline.types import EffectKind
 from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
@@ -150,27 +150,65 @@ class OutboxStore:
             )
         return [OutboxItem.from_row(r) for r in rows]
 
+    def begin(self) -> Any:
+        """A transaction on the store (``with outbox.begin() as connection``)."""
+        return self._engine.begin()
+
+    def complete_values(self, receipt: dict[str, Any]) -> dict[str, Any]:
+        """What ``complete`` sets, for ``settle_many_in``."""
+        return {"status": OutboxStatus.DONE.value, "receipt": receipt, "done_at": self._clock()}
+
+    @staticmethod
+    def fail_values(error: str, *, retry_at: datetime) -> dict[str, Any]:
+        """What ``fail`` sets, for ``settle_many_in``."""
+        return {"status": OutboxStatus.FAILED.value, "last_error": error, "available_at": retry_at}
+
+    @staticmethod
+    def park_values(error: str) -> dict[str, Any]:
+        """What ``park`` sets, for ``settle_many_in``."""
+        return {"status": OutboxStatus.DEAD.value, "last_error": error}
+
+    def settle_many_in(
+        self, connection: Connection, worker: str, settles: Iterable[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """Set each ``(item id, values)`` on the item if ``worker`` still holds it.
+
+        Items settled the same way (the same columns) go in one executemany; an item that
+        another worker took over meanwhile is left as it is (fencing, as ``complete``).
+        """
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for item_id, values in settles:
+            row = {f"v_{k}": v for k, v in values.items()}
+            shapes.setdefault(tuple(sorted(values)), []).append({"item_id": item_id, **row})
+        c = outbox.c
+        for columns, rows in shapes.items():
+            stmt = (
+                update(outbox)
+                .where(
+                    c.id == bindparam("item_id"),
+                    c.status == OutboxStatus.CLAIMED.value,
+                    c.claimed_by == worker,
+                )
+                .values(
+                    lease_until=None,
+                    **{k: bindparam(f"v_{k}", type_=c[k].type) for k in columns},
+                )
+            )
+            connection.execute(stmt, rows)
+
     def _settle(self, item_id: int, worker: str, values: dict[str, Any]) -> bool:
         with self._engine.begin() as connection:
             return settle_leased(connection, outbox, item_id, worker, values)
 
     def complete(self, item_id: int, worker: str, receipt: dict[str, Any]) -> bool:
-        values = {"status": OutboxStatus.DONE.value, "receipt": receipt, "done_at": self._clock()}
-        return self._settle(item_id, worker, values)
+        return self._settle(item_id, worker, self.complete_values(receipt))
 
     def fail(self, item_id: int, worker: str, error: str, *, retry_at: datetime) -> bool:
-        values = {
-            "status": OutboxStatus.FAILED.value,
-            "last_error": error,
-            "available_at": retry_at,
-        }
-        return self._settle(item_id, worker, values)
+        return self._settle(item_id, worker, self.fail_values(error, retry_at=retry_at))
 
     def park(self, item_id: int, worker: str, error: str) -> bool:
         """Give up on an effect: ``dead``, with the reason, for an operator to look at."""
-        return self._settle(
-            item_id, worker, {"status": OutboxStatus.DEAD.value, "last_error": error}
-        )
+        return self._settle(item_id, worker, self.park_values(error))
 
     def items(
         self, *, decision_id: str | None = None, status: OutboxStatus | None = None
