@@ -19,6 +19,7 @@ a drainer with many effects in flight commits once per round, not twice per effe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections import Counter
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from xsell_connect.adapter import CoreBankingAdapter
+from xsell_connect.adapter import CoreBankingAdapter, first_attempt
 from xsell_connect.errors import RetriableUpstreamError, XsellError
 from xsell_connect.models import AuditOutcome, AuditRecord, NextBestAction, Offer, WriteReceipt
 from xsell_connect.pipeline.push import ChannelPusher
@@ -165,6 +166,13 @@ class Drainer:
         self._flusher: asyncio.Task[None] | None = None
 
     async def _perform(self, item: OutboxItem) -> dict[str, Any]:
+        # Claimed for the first time (a claim counts the attempt): no call with this key
+        # can have reached the core before, so an adapter may skip looking for its record.
+        fresh = first_attempt() if item.attempts == 1 else contextlib.nullcontext()
+        with fresh:
+            return await self._call(item)
+
+    async def _call(self, item: OutboxItem) -> dict[str, Any]:
         key, payload = item.idempotency_key, item.payload
         receipt: WriteReceipt
         if item.kind is EffectKind.OFFER or item.kind is EffectKind.FOLLOW_UP_TASK:

@@ -16,7 +16,8 @@ from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import FaultKind, FaultRule
 from xsell_connect_mocks.mambu import MambuMock
 
-from xsell_connect.adapter import Capability, CoreBankingAdapter
+from xsell_connect.adapter import Capability, CoreBankingAdapter, is_first_attempt
+from xsell_connect.errors import UpstreamUnavailableError
 from xsell_connect.models import AuditRecord, NextBestAction, Offer, WriteReceipt
 from xsell_connect.pipeline.act import Backoff, Drainer, DrainReport, offer_effects
 from xsell_connect.store import Store
@@ -223,3 +224,31 @@ async def test_a_settle_leaves_an_effect_another_drainer_took_over(store: Store)
 
     (still,) = outbox.items(status=OutboxStatus.CLAIMED)
     assert still.id == first.id
+
+
+class FlakyOfferAdapter(InstantAdapter):
+    """Notes whether each offer write was marked a first attempt; the first one fails."""
+
+    def __init__(self) -> None:
+        self.marks: list[bool] = []
+
+    async def write_offer(self, offer: Offer, *, idempotency_key: str) -> WriteReceipt:
+        self.marks.append(is_first_attempt())
+        if len(self.marks) == 1:
+            raise UpstreamUnavailableError("the core is busy")
+        return await super().write_offer(offer, idempotency_key=idempotency_key)
+
+
+async def test_only_an_effects_first_claim_is_marked_a_first_attempt(store: Store) -> None:
+    clock = FakeClock()
+    outbox = OutboxStore(store.engine, clock=clock)
+    adapter = FlakyOfferAdapter()
+    drainer = Drainer(outbox, adapter, clock=clock, sleep=clock.sleep)
+    decision = offered("P1")
+    outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+
+    report = await drainer.drain()
+
+    assert adapter.marks == [True, False]  # the retry may follow a call that reached the core
+    assert (report.retried, sum(report.done.values())) == (1, 3)
+    assert is_first_attempt() is False
