@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from xsell_connect.pipeline.types import EffectKind
-from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
+from xsell_connect.store._sql import claim_leased, insert_ignore_many, settle_leased
 from xsell_connect.store.schema import outbox
 
 __all__ = ["Effect", "OutboxItem", "OutboxStatus", "OutboxStore"]
@@ -101,9 +101,8 @@ class OutboxStore:
         """Queue effects inside the caller's transaction; how many were new."""
         now = self._clock()
         status = OutboxStatus.HELD if held else OutboxStatus.PENDING
-        new = 0
-        for effect in effects:
-            values = {
+        rows = [
+            {
                 "decision_id": decision_id,
                 "kind": effect.kind.value,
                 "idempotency_key": effect.idempotency_key,
@@ -114,8 +113,9 @@ class OutboxStore:
                 "available_at": available_at or now,
                 "created_at": now,
             }
-            new += insert_ignore(connection, outbox, values, ["idempotency_key"])
-        return new
+            for effect in effects
+        ]
+        return len(insert_ignore_many(connection, outbox, rows, ["idempotency_key"]))
 
     def enqueue(self, decision_id: str, pattern: str, effects: Iterable[Effect]) -> int:
         with self._engine.begin() as connection:
