@@ -164,6 +164,7 @@ class Drainer:
         self._sleep = sleep
         self._settling: list[tuple[_Settle, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._handed: set[asyncio.Task[None]] = set()
 
     async def _perform(self, item: OutboxItem) -> dict[str, Any]:
         # Claimed for the first time (a claim counts the attempt): no call with this key
@@ -259,6 +260,27 @@ class Drainer:
             self.outbox.settle_many_in(
                 connection, self.worker, [(s.item.id, s.values) for s in batch]
             )
+
+    def perform(self, items: list[OutboxItem], report: DrainReport) -> None:
+        """Perform effects claimed for this drainer elsewhere (``Runner.handoff``), now.
+
+        Each runs as a task of its own; ``finish`` waits for them. An effect whose settle
+        fails stays claimed until its lease expires, and is claimed again then.
+        """
+        for item in items:
+            task = asyncio.get_running_loop().create_task(self._one(item, report))
+            self._handed.add(task)
+            task.add_done_callback(self._handed_done)
+
+    def _handed_done(self, task: asyncio.Task[None]) -> None:
+        self._handed.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.warning("outbox effect not settled (its lease will expire): %r", exc)
+
+    async def finish(self) -> None:
+        """Wait for the effects handed over by ``perform``."""
+        while self._handed:
+            await asyncio.gather(*self._handed, return_exceptions=True)
 
     async def drain_once(self, report: DrainReport | None = None, *, limit: int = 50) -> int:
         """Perform the effects due now; how many were claimed."""

@@ -117,6 +117,64 @@ class OutboxStore:
         ]
         return len(insert_ignore_many(connection, outbox, rows, ["idempotency_key"]))
 
+    def enqueue_claimed_in(
+        self,
+        connection: Connection,
+        decision_id: str,
+        pattern: str,
+        effects: Iterable[Effect],
+        *,
+        worker: str,
+        lease: timedelta,
+    ) -> list[OutboxItem]:
+        """Queue effects due now already claimed by ``worker``: as if it had just claimed them.
+
+        For a drainer in the same process that performs them as soon as the transaction
+        commits, with no claim of its own; should it die first, the lease expires and any
+        drainer claims them. Returns the effects that are new (none for a replay).
+        """
+        now = self._clock()
+        values = {
+            "decision_id": decision_id,
+            "pattern": pattern,
+            "status": OutboxStatus.CLAIMED.value,
+            "attempts": 1,  # the claim counts the attempt, as claim_leased does
+            "available_at": now,
+            "created_at": now,
+            "claimed_by": worker,
+            "lease_until": now + lease,
+        }
+        listed = list(effects)
+        rows = [
+            {
+                "kind": e.kind.value,
+                "idempotency_key": e.idempotency_key,
+                "payload": e.payload,
+                **values,
+            }
+            for e in listed
+        ]
+        new = insert_ignore_many(
+            connection, outbox, rows, ["idempotency_key"], returning=["id", "idempotency_key"]
+        )
+        ids = {key: ident for ident, key in new}
+        return [
+            OutboxItem(
+                id=ids[e.idempotency_key],
+                decision_id=decision_id,
+                kind=e.kind,
+                idempotency_key=e.idempotency_key,
+                pattern=pattern,
+                payload=e.payload,
+                status=OutboxStatus.CLAIMED,
+                attempts=1,
+                last_error=None,
+                receipt=None,
+            )
+            for e in sorted(listed, key=lambda e: ids.get(e.idempotency_key, 0))
+            if e.idempotency_key in ids
+        ]
+
     def enqueue(self, decision_id: str, pattern: str, effects: Iterable[Effect]) -> int:
         with self._engine.begin() as connection:
             return self.enqueue_in(connection, decision_id, pattern, effects)
