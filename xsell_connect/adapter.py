@@ -23,13 +23,19 @@ Example::
 
 Writes take an ``idempotency_key`` derived by the caller from what caused the write (never
 a fresh random value per attempt): a retried call with the same key never creates a second
-record in the core.
+record in the core. A caller that knows no earlier call with the key can have reached the
+core (the outbox drainer, on an effect's first claim) makes the call inside
+``first_attempt()``; an adapter whose idempotency rests on looking for the record before
+creating it may then skip that look (``is_first_attempt()``), but must look again before
+any retry of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -51,12 +57,37 @@ from .models import (
     WriteReceipt,
 )
 
-__all__ = ["DEFAULT_PAGE_SIZE", "Capability", "CoreBankingAdapter", "Page", "PageRequest"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "Capability",
+    "CoreBankingAdapter",
+    "Page",
+    "PageRequest",
+    "first_attempt",
+    "is_first_attempt",
+]
 
 T = TypeVar("T")
 
 #: Page size adapters ask for unless told otherwise (Mambu's convention; reference §7).
 DEFAULT_PAGE_SIZE = 200
+
+_FIRST_ATTEMPT: ContextVar[bool] = ContextVar("xsell_first_attempt", default=False)
+
+
+@contextlib.contextmanager
+def first_attempt() -> Iterator[None]:
+    """Writes made inside are the first ever made with their idempotency keys (module doc)."""
+    token = _FIRST_ATTEMPT.set(True)
+    try:
+        yield
+    finally:
+        _FIRST_ATTEMPT.reset(token)
+
+
+def is_first_attempt() -> bool:
+    """Whether the caller said no earlier call with this write's key reached the core."""
+    return _FIRST_ATTEMPT.get()
 
 
 class Capability(StrEnum):

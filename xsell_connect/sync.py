@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from .adapter import DEFAULT_PAGE_SIZE, CoreBankingAdapter, Page, PageRequest
 from .http.pagination import iterate_pages
@@ -107,9 +107,20 @@ async def customer_360(
     concurrency: int = 4,
     clock: Clock = _utcnow,
 ) -> Customer360:
-    """Assemble the Customer 360 through the adapter, reading accounts' ledgers concurrently."""
-    party = await adapter.get_party(party_id)
-    accounts = await adapter.list_accounts(party.id)
+    """Assemble the Customer 360 through the adapter, reading accounts' ledgers concurrently.
+
+    The party and its accounts are read at the same time (the accounts read again under
+    the party's own id, should the core answer with another one).
+    """
+    read = await asyncio.gather(
+        adapter.get_party(party_id), adapter.list_accounts(party_id), return_exceptions=True
+    )
+    for outcome in read:  # the party's error first, as when they were read in turn
+        if isinstance(outcome, BaseException):
+            raise outcome
+    party, accounts = cast(Party, read[0]), cast(tuple[Account, ...], read[1])
+    if party.id != party_id:
+        accounts = await adapter.list_accounts(party.id)
     gate = asyncio.Semaphore(concurrency)
 
     async def ledger(account: Account) -> tuple[str, tuple[LedgerEntry, ...]]:

@@ -30,6 +30,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,6 +155,38 @@ def _landed(stack: parts.Stack) -> dict[str, float]:
     return out
 
 
+_CUSTOMER_IN_PATH = re.compile(r"/customers/([^/]+)")
+_ACCOUNT_IN_QUERY = re.compile(r"(?:^|&)accountId=([^&]+)")
+
+
+def requests_per_event(
+    entries: Sequence[dict[str, Any]], bank: Any, phase: Phase
+) -> dict[str, float]:
+    """Requests the core answered for the phase's customers, per event, by operation.
+
+    A request belongs to a customer named in its path, in its ``accountId`` query (one of
+    the customer's accounts) or as ``customerId`` in its body; requests about no customer
+    (the product catalog) are counted apart, under ``unattributed``.
+    """
+    mine = {p.number for p in phase.parties}
+    accounts = {a.number: p.number for p in phase.parties for a in bank.accounts_of(p.index)}
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        named = [m.group(1) for m in _CUSTOMER_IN_PATH.finditer(entry["path"])]
+        named += [accounts.get(m.group(1), "") for m in _ACCOUNT_IN_QUERY.finditer(entry["query"])]
+        if entry["body"]:
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                named.append(str(json.loads(entry["body"])["body"]["customerId"]))
+        if not named:
+            counts["unattributed"] += 1
+        elif any(name in mine for name in named):
+            counts[f"{entry['method']} {entry['operation']}"] += 1
+    events = max(len(phase.parties), 1)
+    out = {name: round(n / events, 3) for name, n in sorted(counts.items())}
+    out["total"] = round(sum(n for k, n in counts.items() if k != "unattributed") / events, 3)
+    return out
+
+
 def _wait(done: Callable[[], bool], seconds: float, step: float = 0.2) -> bool:
     deadline = time.monotonic() + seconds
     while not done():
@@ -228,9 +262,11 @@ def _run_path(
         expected = len(warm) + len(phase.parties)
         messages = _messages(bank, phase.parties, run, floor=False)
         phase.event_ids = {str(event["id"]): party.number for party, event, _ in messages}
-        pids = {"listener": listener.pid}
+        pids = {"listener": listener.pid, "mock": stack.mock_pid}
         if profile is not None:
             profiling.enter_context(py_spy(listener.pid, profile))
+            mock_profile = profile.with_name(f"{profile.stem}.mock{profile.suffix}")
+            profiling.enter_context(py_spy(stack.mock_pid, mock_profile))
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.monotonic()
         achieved = publish(stack.exchange("path"), messages, rate, phase.published)
@@ -251,9 +287,13 @@ def _run_path(
 
 @contextlib.contextmanager
 def py_spy(pid: int, out: Path) -> Iterator[None]:
-    """Sample ``pid`` with py-spy (on PATH, ``pip install py-spy``) into ``out`` (raw stacks)."""
+    """Sample ``pid`` with py-spy (on PATH; in the dev group) into ``out`` (raw stacks).
+
+    Only the thread holding the GIL is sampled: where the process's Python CPU goes. Without
+    ``--gil`` the threads waiting in psycopg's and the selector's C calls count as busy.
+    """
     command = ["py-spy", "record", "--pid", str(pid), "--output", str(out), "--format", "raw",
-               "--rate", "200", "--nonblocking"]  # fmt: skip
+               "--rate", "200", "--nonblocking", "--gil"]  # fmt: skip
     with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) as spy:
         try:
             yield
@@ -290,6 +330,7 @@ def measure(
         path_rate, cpu = _run_path(stack, bank, path_warm, path, rate, run, listener, profile)
         log.info("reading the journal and the store")
         records = _records(stack)
+        requests = requests_per_event(parts.journal(stack), bank, path)
         for phase in (floor, path):
             mine = {p.number for p in phase.parties}
             for party, at in records:
@@ -307,6 +348,7 @@ def measure(
         "path": {**path.summary(), "publish_rate": round(path_rate, 1), **cpu},
         "floor": {**floor.summary(), "publish_rate": round(floor_rate, 1)},
         "stages_ms": stages,
+        "core_requests_per_event": requests,
         "store": counts,
         "load_average": [round(x, 2) for x in load_before],
     }
@@ -319,6 +361,7 @@ def figures(result: dict[str, Any]) -> list[Figure]:
         "path": path,
         "floor": floor,
         "stages_ms": result["stages_ms"],
+        "core_requests_per_event": result["core_requests_per_event"],
         "store": result["store"],
         "customers": result["customers"],
         "load_average": result["load_average"],
@@ -374,7 +417,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warm", type=int, default=20)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--py-spy", type=Path, help="profile the listener into this file")
+    parser.add_argument(
+        "--py-spy",
+        type=Path,
+        help="profile the path's listener into this file, its mock core into FILE.mock (raw)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
@@ -386,6 +433,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"time_to_offer {args.rate:g} ev/s × {args.seconds:g} s: path p50 {p['p50_ms']} ms "
         f"p99 {p['p99_ms']} ms ({p['offers']}/{p['events']} offers) | floor p50 {f['p50_ms']} "
-        f"ms p99 {f['p99_ms']} ms | stages {result['stages_ms']}"
+        f"ms p99 {f['p99_ms']} ms | stages {result['stages_ms']} | CPU ms/event listener "
+        f"{p['listener_cpu_ms_per_event']} mock {p['mock_cpu_ms_per_event']} | core requests "
+        f"per event {result['core_requests_per_event']['total']}"
     )
     return 0

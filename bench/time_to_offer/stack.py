@@ -61,6 +61,7 @@ class Stack:
     customers: int
     mock_port: int = 0
     listener_port: int = 0
+    mock_pid: int = 0
 
     @property
     def database(self) -> str:
@@ -225,6 +226,7 @@ def mock_core(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
     log = stack.directory / "mock.log"
     with _process(command, log) as process:
         _wait_http(f"{stack.mock_url}/_mock/health", process, log, 60)
+        stack.mock_pid = process.pid
         yield process
 
 
@@ -254,11 +256,10 @@ def stack(directory: Path, customers: int, phases: tuple[str, ...]) -> Iterator[
         yield parts
 
 
-def journal(stack: Stack, operation: str) -> list[dict[str, Any]]:
-    """The mock core's journal entries of one operation (read once, at the end)."""
-    response = httpx.get(
-        f"{stack.mock_url}/_mock/journal", params={"operation": operation}, timeout=60
-    )
+def journal(stack: Stack, operation: str | None = None) -> list[dict[str, Any]]:
+    """The mock core's journal entries (of one operation, or all), read after the run."""
+    params = {} if operation is None else {"operation": operation}
+    response = httpx.get(f"{stack.mock_url}/_mock/journal", params=params, timeout=120)
     response.raise_for_status()
     entries: list[dict[str, Any]] = response.json()
     return entries

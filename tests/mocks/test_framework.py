@@ -175,6 +175,45 @@ def test_store_collection_is_created_on_demand_and_shared() -> None:
     assert store.collection("missing") == {}
 
 
+def test_store_find_answers_an_indexed_field_in_the_order_written() -> None:
+    store = MockStore()
+    store.put("adverts", "OP1", {"customerId": "A"})
+    store.index("adverts", "customerId")  # records written before the index are in it
+    store.put("adverts", "OP2", {"customerId": "B"})
+    store.put("adverts", "OP3", {"customerId": "A", "n": 3})
+
+    assert store.find("adverts", "customerId", "A") == [
+        {"customerId": "A"},
+        {"customerId": "A", "n": 3},
+    ]
+    assert store.find("adverts", "customerId", "C") == []
+
+
+def test_store_find_follows_a_record_whose_field_changed() -> None:
+    store = MockStore()
+    store.index("adverts", "customerId")
+    store.put("adverts", "OP1", {"customerId": "A"})
+    store.put("adverts", "OP1", {"customerId": "B"})
+
+    assert store.find("adverts", "customerId", "A") == []
+    assert store.find("adverts", "customerId", "B") == [{"customerId": "B"}]
+
+
+def test_store_clear_empties_an_index_and_keeps_it() -> None:
+    store = MockStore()
+    store.index("adverts", "customerId")
+    store.put("adverts", "OP1", {"customerId": "A"})
+    store.clear()
+    store.put("adverts", "OP2", {"customerId": "A"})
+
+    assert store.find("adverts", "customerId", "A") == [{"customerId": "A"}]
+
+
+def test_store_find_on_a_field_not_indexed_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        MockStore().find("adverts", "customerId", "A")
+
+
 def test_idempotency_first_use_is_new() -> None:
     assert IdempotencyCache().begin("k", "fp").kind == "new"
 

@@ -8,7 +8,9 @@ reached it keeps trying in the background, and until then the sink raises (the i
 is retried later). Its ports:
 
 - ``PipelineSink``: the events of one inbox item, grouped by party, each group one
-  ``Runner.handle_events`` call (Customer 360 → engine → one transaction → outbox).
+  ``Runner.handle_events`` call (Customer 360 → engine → one transaction → outbox); the
+  effects due now are written claimed by this process's drainer and handed to it at once
+  (``Runner.handoff``), the others (guarded, held) wait for its rounds.
   Exactly-once effects: the inbox stores each delivery once, decision ids and outbox
   idempotency keys derive from (party, pattern, triggering event), so a redelivered or
   re-claimed item appends nothing and queues nothing new, and the core's idempotency keys
@@ -44,7 +46,7 @@ from xsell_connect.pipeline import approve as desk
 from xsell_connect.pipeline.act import Backoff, Drainer, DrainReport
 from xsell_connect.pipeline.audit import explain_text
 from xsell_connect.pipeline.factory import build_runner
-from xsell_connect.pipeline.runner import Runner
+from xsell_connect.pipeline.runner import Handoff, Runner
 from xsell_connect.pipeline.types import Decision, EffectKind, Mode
 from xsell_connect.store import approvals as stored
 from xsell_connect.store.decisions import DecisionLog
@@ -118,6 +120,7 @@ class PipelineBinding:
             key=s.pseudonym_key.get_secret_value().encode(),
             mode=Mode(s.mode),
             policy_path=s.policy,
+            aggregate_seconds=s.aggregate_seconds,
         )
         runner.push = s.push
         self.drainer = Drainer(
@@ -128,6 +131,10 @@ class PipelineBinding:
             worker=f"{self.name}:drainer",
             lease=timedelta(seconds=s.writeback_lease_seconds),
             concurrency=s.writeback_concurrency,
+        )
+        drainer = self.drainer
+        runner.handoff = Handoff(
+            drainer.worker, drainer.lease, lambda items: drainer.perform(items, self.report)
         )
         self.runner = runner
         self._ready.set()
@@ -154,6 +161,8 @@ class PipelineBinding:
                     claimed = 0
                 if claimed == 0:
                     await self._idle(self.settings.drain_seconds)
+            if self.drainer is not None:
+                await self.drainer.finish()  # the effects handed over, before the adapter closes
 
     async def _idle(self, seconds: float) -> None:
         stop, wake = (
@@ -199,8 +208,8 @@ class PipelineSink:
                 by_party.setdefault(event.subject, []).append(event)
         for party_events in by_party.values():
             await runner.handle_events(party_events)
-        if by_party:
-            self._binding.wake.set()
+        if by_party and runner.handoff is None:
+            self._binding.wake.set()  # with a handoff, the effects due now are in hand
 
 
 class StoreNextBestActions:

@@ -164,6 +164,9 @@ class PipelineSettings(_Section):
     #: Effects written back at once: each waits on the core, and too few held every
     #: offer behind the write-backs of all the decisions made before it.
     writeback_concurrency: int = Field(default=16, ge=1, le=256)
+    #: How long a governance window aggregate (breaker statistics, fairness tallies) is
+    #: reused by the decisions after it: each read covers every party in the window.
+    aggregate_seconds: float = Field(default=1.0, ge=0)
     sink: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
 

@@ -10,11 +10,16 @@ key, records the receipt, and on ``RetriableUpstreamError`` retries later with e
 backoff (honouring the core's ``retry_after``); fatal errors, and the last attempt, park
 the effect as ``dead`` with the reason. Every call counts toward the pattern's write-back
 statistics, which the circuit breakers read.
+
+Settling is a group commit: the effects that finish while a settle transaction is under
+way are settled together in the next one (their outcomes and their write-back counts), so
+a drainer with many effects in flight commits once per round, not twice per effect.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from collections import Counter
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from xsell_connect.adapter import CoreBankingAdapter
+from xsell_connect.adapter import CoreBankingAdapter, first_attempt
 from xsell_connect.errors import RetriableUpstreamError, XsellError
 from xsell_connect.models import AuditOutcome, AuditRecord, NextBestAction, Offer, WriteReceipt
 from xsell_connect.pipeline.push import ChannelPusher
@@ -120,6 +125,15 @@ class DrainReport:
 Sleep = Callable[[float], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class _Settle:
+    """How one performed effect ends: the outbox values to set, and whether the call held."""
+
+    item: OutboxItem
+    ok: bool
+    values: dict[str, Any]
+
+
 class Drainer:
     """Performs queued effects against the core; see the module docstring."""
 
@@ -148,8 +162,18 @@ class Drainer:
         self._gate = asyncio.Semaphore(concurrency)
         self._clock = clock
         self._sleep = sleep
+        self._settling: list[tuple[_Settle, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._handed: set[asyncio.Task[None]] = set()
 
     async def _perform(self, item: OutboxItem) -> dict[str, Any]:
+        # Claimed for the first time (a claim counts the attempt): no call with this key
+        # can have reached the core before, so an adapter may skip looking for its record.
+        fresh = first_attempt() if item.attempts == 1 else contextlib.nullcontext()
+        with fresh:
+            return await self._call(item)
+
+    async def _call(self, item: OutboxItem) -> dict[str, Any]:
         key, payload = item.idempotency_key, item.payload
         receipt: WriteReceipt
         if item.kind is EffectKind.OFFER or item.kind is EffectKind.FOLLOW_UP_TASK:
@@ -171,8 +195,6 @@ class Drainer:
         return receipt.model_dump(mode="json")
 
     async def _one(self, item: OutboxItem, report: DrainReport) -> None:
-        # The store's calls go to a thread: on the event loop they held up every other
-        # effect, and the listener's decisions, for a database round trip each.
         async with self._gate:
             try:
                 receipt = await self._perform(item)
@@ -180,41 +202,85 @@ class Drainer:
                 error = f"{type(exc).__name__}: {exc}"
                 if item.attempts >= self.backoff.attempts:
                     why = f"gave up after {item.attempts}: {error}"
-                    await asyncio.to_thread(self._settle, item, ok=False, park=why)
+                    await self._settle(item, ok=False, values=self.outbox.park_values(why))
                     report.dead += 1
                     return
                 delay = self.backoff.delay(item.attempts, exc.retry_after)
                 retry_at = self._clock() + timedelta(seconds=delay)
-                await asyncio.to_thread(self._settle, item, ok=False, retry=(error, retry_at))
+                await self._settle(
+                    item, ok=False, values=self.outbox.fail_values(error, retry_at=retry_at)
+                )
                 report.retried += 1
                 return
             except (XsellError, ValueError) as exc:
                 why = f"{type(exc).__name__}: {exc}"
-                await asyncio.to_thread(self._settle, item, ok=False, park=why)
+                await self._settle(item, ok=False, values=self.outbox.park_values(why))
                 logger.warning("outbox effect %s parked: %s", item.id, type(exc).__name__)
                 report.dead += 1
                 return
-            await asyncio.to_thread(self._settle, item, ok=True, receipt=receipt)
-            report.done[item.kind.value] += 1
+        await self._settle(item, ok=True, values=self.outbox.complete_values(receipt))
+        report.done[item.kind.value] += 1
 
-    def _settle(
-        self,
-        item: OutboxItem,
-        *,
-        ok: bool,
-        receipt: dict[str, Any] | None = None,
-        retry: tuple[str, datetime] | None = None,
-        park: str | None = None,
-    ) -> None:
-        """Count the call for the breakers, then complete, retry or park the effect."""
-        if self.governance is not None and item.kind is not EffectKind.CHANNEL_PUSH:
-            self.governance.record_writeback(item.pattern, ok=ok, at=self._clock())
-        if park is not None:
-            self.outbox.park(item.id, self.worker, park)
-        elif retry is not None:
-            self.outbox.fail(item.id, self.worker, retry[0], retry_at=retry[1])
-        else:
-            self.outbox.complete(item.id, self.worker, receipt or {})
+    async def _settle(self, item: OutboxItem, *, ok: bool, values: dict[str, Any]) -> None:
+        """Settle with the next group commit; returns once it is committed (or raises)."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settling.append((_Settle(item, ok, values), future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        # The store's calls go to a thread: on the event loop they held up every other
+        # effect, and the listener's decisions, for a database round trip each.
+        while self._settling:
+            batch, self._settling = self._settling, []
+            try:
+                await asyncio.to_thread(self._settle_all, [settle for settle, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                        future.exception()  # retrieved: the waiter re-raises it
+            else:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    def _settle_all(self, batch: list[_Settle]) -> None:
+        """Count the calls for the breakers, then complete, retry or park, in one commit."""
+        at = self._clock()
+        with self.outbox.begin() as connection:
+            if self.governance is not None:
+                calls = [
+                    (s.item.pattern, s.ok, at)
+                    for s in batch
+                    if s.item.kind is not EffectKind.CHANNEL_PUSH
+                ]
+                self.governance.record_writebacks_in(connection, calls)
+            self.outbox.settle_many_in(
+                connection, self.worker, [(s.item.id, s.values) for s in batch]
+            )
+
+    def perform(self, items: list[OutboxItem], report: DrainReport) -> None:
+        """Perform effects claimed for this drainer elsewhere (``Runner.handoff``), now.
+
+        Each runs as a task of its own; ``finish`` waits for them. An effect whose settle
+        fails stays claimed until its lease expires, and is claimed again then.
+        """
+        for item in items:
+            task = asyncio.get_running_loop().create_task(self._one(item, report))
+            self._handed.add(task)
+            task.add_done_callback(self._handed_done)
+
+    def _handed_done(self, task: asyncio.Task[None]) -> None:
+        self._handed.discard(task)
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            logger.warning("outbox effect not settled (its lease will expire): %r", exc)
+
+    async def finish(self) -> None:
+        """Wait for the effects handed over by ``perform``."""
+        while self._handed:
+            await asyncio.gather(*self._handed, return_exceptions=True)
 
     async def drain_once(self, report: DrainReport | None = None, *, limit: int = 50) -> int:
         """Perform the effects due now; how many were claimed."""

@@ -25,6 +25,7 @@ async def build_runner(
     policy_path: Path | str | None = None,
     concurrency: int = 8,
     push: bool = False,
+    aggregate_seconds: float = 0.0,
 ) -> Runner:
     """A runner over ``adapter`` and the store behind ``engine``; invalid policy stops here."""
     products = [p async for p in iter_products(adapter)]
@@ -32,4 +33,6 @@ async def build_runner(
         products, platform=adapter.platform, pseudonym_key=key, policy_path=policy_path
     )
     enricher = Enricher(adapter, concurrency=concurrency)
-    return Runner(engine, decisions, enricher, mode=mode, push=push)
+    return Runner(
+        engine, decisions, enricher, mode=mode, push=push, aggregate_seconds=aggregate_seconds
+    )

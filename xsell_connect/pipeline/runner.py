@@ -10,9 +10,13 @@ in live mode, queues its consequences:
 - HOLDOUT: no effect; the would-be offer joins the pattern's control group.
 
 The contact history, the fairness tallies and the breaker counters are written in the
-same transaction. In shadow mode (``Mode.SHADOW``) the decision file is kept, marked
-shadow, and nothing else is written: no effect reaches the core, and the run's
-``shadow_offers`` lists what would have been offered.
+same transaction. With a ``handoff`` (the listener's drainer), effects due now are written
+already claimed by that drainer and handed to it once the transaction commits: no claim,
+no wait for the drainer's next round (see ``OutboxStore.enqueue_claimed_in``).
+
+In shadow mode (``Mode.SHADOW``) the decision file is kept, marked shadow, and nothing
+else is written: no effect reaches the core, and the run's ``shadow_offers`` lists what
+would have been offered.
 """
 
 from __future__ import annotations
@@ -36,14 +40,23 @@ from xsell_connect.store._sql import insert_ignore
 from xsell_connect.store.approvals import ApprovalStore
 from xsell_connect.store.decisions import DecisionLog
 from xsell_connect.store.governance import StoreGovernanceState
-from xsell_connect.store.outbox import OutboxStore
+from xsell_connect.store.outbox import OutboxItem, OutboxStore
 from xsell_connect.store.schema import batch_items
 
-__all__ = ["RunStats", "Runner", "record_contact_in"]
+__all__ = ["Handoff", "RunStats", "Runner", "record_contact_in"]
 
 logger = logging.getLogger(__name__)
 
 _TALLIED = frozenset(DecisionOutcome) - {DecisionOutcome.NO_CANDIDATE, DecisionOutcome.PAUSED}
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Where effects due now go once committed: claimed by ``worker`` for ``lease``."""
+
+    worker: str
+    lease: timedelta
+    perform: Callable[[list[OutboxItem]], None]
 
 
 @dataclass
@@ -103,6 +116,7 @@ class Runner:
         mode: Mode = Mode.LIVE,
         push: bool = False,
         follow_up_days: int = 7,
+        aggregate_seconds: float = 0.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.db = engine
@@ -115,8 +129,9 @@ class Runner:
         self.log = DecisionLog(engine)
         self.outbox = OutboxStore(engine, clock=clock)
         self.approvals = ApprovalStore(engine)
-        self.state = StoreGovernanceState(engine)
+        self.state = StoreGovernanceState(engine, aggregate_seconds=aggregate_seconds)
         self.stats = RunStats()
+        self.handoff: Handoff | None = None
 
     async def handle_event(
         self, event: CanonicalEvent, *, now: datetime | None = None
@@ -139,13 +154,18 @@ class Runner:
         signals = self.engine.detect(events, c360, now=now)
         if not signals:
             return None
+        # What governance asks about the party, read in one query, off the event loop.
+        state = await asyncio.to_thread(self.state.for_party, party_id)
         decision = await self.engine.decide(
-            signals, c360, self.state, now=now, mode=self.mode, events=events
+            signals, c360, state, now=now, mode=self.mode, events=events
         )
         # The transaction runs in a thread: on the event loop its round trips to the store
         # held up every other event in flight (and the outbox drainer) while they lasted.
-        if not await asyncio.to_thread(self._store, decision):
+        claimed: list[OutboxItem] = []
+        if not await asyncio.to_thread(self._store, decision, claimed):
             self.stats.replayed += 1
+        if claimed and self.handoff is not None:
+            self.handoff.perform(claimed)
         self._count(decision, signals_seen=[s.id for s in signals])
         return decision
 
@@ -159,7 +179,8 @@ class Runner:
         signals = self.engine.scan(c360, now=now)
         decision = None
         if signals:
-            decision = await self.engine.decide(signals, c360, self.state, now=now, mode=self.mode)
+            state = self.state.for_party(party_id)
+            decision = await self.engine.decide(signals, c360, state, now=now, mode=self.mode)
         with self.db.begin() as connection:
             if job is not None:
                 item = {"job": job, "party_id": party_id, "done_at": now}
@@ -171,16 +192,25 @@ class Runner:
             self._count(decision, [s.id for s in signals])
         return decision
 
-    def _store(self, decision: Decision) -> bool:
-        """Commit the decision and its consequences; False if it was decided before."""
+    def _store(self, decision: Decision, claimed: list[OutboxItem] | None = None) -> bool:
+        """Commit the decision and its consequences; False if it was decided before.
+
+        With ``claimed`` (and a ``handoff``), effects due now are written claimed by the
+        handoff's worker and appended to it.
+        """
         with self.db.begin() as connection:
-            return self._commit_in(connection, decision)
+            return self._commit_in(connection, decision, claimed)
 
     def _count(self, decision: Decision, signals_seen: list[str]) -> None:
         self.stats.signals.update(signals_seen)
         self.stats.count(decision)
 
-    def _commit_in(self, connection: Connection, decision: Decision) -> bool:
+    def _commit_in(
+        self,
+        connection: Connection,
+        decision: Decision,
+        claimed: list[OutboxItem] | None = None,
+    ) -> bool:
         """Append the decision and queue its consequences; False if it was decided before."""
         if self.log.append_in(connection, decision) is None:
             return False
@@ -201,15 +231,21 @@ class Runner:
             self._contact_in(connection, decision, holdout=True)
         elif outcome is DecisionOutcome.OFFERED:
             recall = decision.timestamps.get("recall_until")
-            if decision.tier is Tier.GUARDED and recall is not None:
+            guarded = decision.tier is Tier.GUARDED
+            if guarded and recall is not None:
                 self._request_in(connection, decision, recall_until=recall)
-            self.outbox.enqueue_in(
-                connection,
-                decision.decision_id,
-                decision.pattern,
-                offer_effects(decision, push=self.push),
-                available_at=recall if decision.tier is Tier.GUARDED else None,
-            )
+            effects = offer_effects(decision, push=self.push)
+            handoff = self.handoff
+            if claimed is not None and handoff is not None and not guarded:
+                claimed += self.outbox.enqueue_claimed_in(
+                    connection, decision.decision_id, decision.pattern, effects,
+                    worker=handoff.worker, lease=handoff.lease,
+                )  # fmt: skip
+            else:
+                self.outbox.enqueue_in(
+                    connection, decision.decision_id, decision.pattern, effects,
+                    available_at=recall if guarded else None,
+                )  # fmt: skip
             self._contact_in(connection, decision)
         elif outcome is DecisionOutcome.PENDING_APPROVAL:
             self._request_in(connection, decision, recall_until=None)

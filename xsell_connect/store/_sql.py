@@ -27,25 +27,36 @@ def insert_ignore(
 
 
 def insert_ignore_many(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    *,
+    returning: Sequence[str] = (),
 ) -> set[tuple[Any, ...]]:
     """``insert_ignore`` of many rows at once; the keys of the rows that are new.
 
     A key that appears twice in ``rows`` is inserted once (``DO NOTHING`` skips the second).
     Every row must have the same columns. PostgreSQL takes the rows as one array per
     column (see ``_insert_unnest``); SQLite as an executemany of the one-row statement.
+    ``returning`` names the columns to return instead of the keys (the generated id, say).
     """
     if not rows:
         return set()
+    wanted = list(returning or keys)
     if connection.dialect.name == "postgresql":
-        return _insert_unnest(connection, table, rows, keys)
+        return _insert_unnest(connection, table, rows, keys, wanted)
     stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    returning = stmt.returning(*(table.c[k] for k in keys))
-    return {tuple(r) for r in connection.execute(returning, list(rows))}
+    returned = stmt.returning(*(table.c[k] for k in wanted))
+    return {tuple(r) for r in connection.execute(returned, list(rows))}
 
 
 def _insert_unnest(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    returning: Sequence[str],
 ) -> set[tuple[Any, ...]]:
     """``INSERT ... SELECT FROM unnest(<an array per column>) ON CONFLICT DO NOTHING``.
 
@@ -71,7 +82,8 @@ def _insert_unnest(
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
         f"SELECT {', '.join(selected)} FROM unnest({arrays}) "
         f"AS u({', '.join(quote(n) for n in varying)}) "
-        f"ON CONFLICT ({listed}) DO NOTHING RETURNING {listed}"
+        f"ON CONFLICT ({listed}) DO NOTHING "
+        f"RETURNING {', '.join(quote(k) for k in returning)}"
     )
     params: dict[str, Any] = {}
     for name in names:

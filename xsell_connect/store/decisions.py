@@ -18,10 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from xsell_connect.pipeline.types import Decision
+from xsell_connect.store._sql import insert_ignore
 from xsell_connect.store.schema import audit_head, decisions
 
 __all__ = ["GENESIS", "ChainRow", "DecisionLog", "canonical_json", "link_hash"]
@@ -70,33 +71,31 @@ class DecisionLog:
 
     def append_in(self, connection: Connection, decision: Decision) -> int | None:
         """Append ``decision`` inside the caller's transaction; its seq, or None if present."""
-        self._ensure_head(connection)
-        head = connection.execute(
+        locked = (
             select(audit_head.c.seq, audit_head.c.hash)
             .where(audit_head.c.id == _HEAD_ID)
             .with_for_update()
-        ).one()
-        exists = connection.execute(
-            select(decisions.c.seq).where(decisions.c.decision_id == decision.decision_id)
-        ).first()
-        if exists is not None:
-            return None
+        )
+        head = connection.execute(locked).first()
+        if head is None:  # the first append to this store
+            self._ensure_head(connection)
+            head = connection.execute(locked).one()
         record = canonical_json(decision)
         seq, digest = int(head.seq) + 1, link_hash(str(head.hash), record)
-        connection.execute(
-            insert(decisions).values(
-                seq=seq,
-                decision_id=decision.decision_id,
-                party_ref=decision.party_ref,
-                pattern=decision.pattern,
-                outcome=decision.outcome.value,
-                mode=decision.mode.value,
-                decided_at=decision.decided_at,
-                record=record,
-                prev_hash=head.hash,
-                hash=digest,
-            )
-        )
+        row = {
+            "seq": seq,
+            "decision_id": decision.decision_id,
+            "party_ref": decision.party_ref,
+            "pattern": decision.pattern,
+            "outcome": decision.outcome.value,
+            "mode": decision.mode.value,
+            "decided_at": decision.decided_at,
+            "record": record,
+            "prev_hash": head.hash,
+            "hash": digest,
+        }
+        if not insert_ignore(connection, decisions, row, ["decision_id"]):
+            return None  # decided before: the chain is left as it was
         connection.execute(
             update(audit_head).where(audit_head.c.id == _HEAD_ID).values(seq=seq, hash=digest)
         )

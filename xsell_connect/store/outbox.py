@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from xsell_connect.pipeline.types import EffectKind
-from xsell_connect.store._sql import claim_leased, insert_ignore, settle_leased
+from xsell_connect.store._sql import claim_leased, insert_ignore_many, settle_leased
 from xsell_connect.store.schema import outbox
 
 __all__ = ["Effect", "OutboxItem", "OutboxStatus", "OutboxStore"]
@@ -101,9 +101,8 @@ class OutboxStore:
         """Queue effects inside the caller's transaction; how many were new."""
         now = self._clock()
         status = OutboxStatus.HELD if held else OutboxStatus.PENDING
-        new = 0
-        for effect in effects:
-            values = {
+        rows = [
+            {
                 "decision_id": decision_id,
                 "kind": effect.kind.value,
                 "idempotency_key": effect.idempotency_key,
@@ -114,8 +113,67 @@ class OutboxStore:
                 "available_at": available_at or now,
                 "created_at": now,
             }
-            new += insert_ignore(connection, outbox, values, ["idempotency_key"])
-        return new
+            for effect in effects
+        ]
+        return len(insert_ignore_many(connection, outbox, rows, ["idempotency_key"]))
+
+    def enqueue_claimed_in(
+        self,
+        connection: Connection,
+        decision_id: str,
+        pattern: str,
+        effects: Iterable[Effect],
+        *,
+        worker: str,
+        lease: timedelta,
+    ) -> list[OutboxItem]:
+        """Queue effects due now already claimed by ``worker``: as if it had just claimed them.
+
+        For a drainer in the same process that performs them as soon as the transaction
+        commits, with no claim of its own; should it die first, the lease expires and any
+        drainer claims them. Returns the effects that are new (none for a replay).
+        """
+        now = self._clock()
+        values = {
+            "decision_id": decision_id,
+            "pattern": pattern,
+            "status": OutboxStatus.CLAIMED.value,
+            "attempts": 1,  # the claim counts the attempt, as claim_leased does
+            "available_at": now,
+            "created_at": now,
+            "claimed_by": worker,
+            "lease_until": now + lease,
+        }
+        listed = list(effects)
+        rows = [
+            {
+                "kind": e.kind.value,
+                "idempotency_key": e.idempotency_key,
+                "payload": e.payload,
+                **values,
+            }
+            for e in listed
+        ]
+        new = insert_ignore_many(
+            connection, outbox, rows, ["idempotency_key"], returning=["id", "idempotency_key"]
+        )
+        ids = {key: ident for ident, key in new}
+        return [
+            OutboxItem(
+                id=ids[e.idempotency_key],
+                decision_id=decision_id,
+                kind=e.kind,
+                idempotency_key=e.idempotency_key,
+                pattern=pattern,
+                payload=e.payload,
+                status=OutboxStatus.CLAIMED,
+                attempts=1,
+                last_error=None,
+                receipt=None,
+            )
+            for e in sorted(listed, key=lambda e: ids.get(e.idempotency_key, 0))
+            if e.idempotency_key in ids
+        ]
 
     def enqueue(self, decision_id: str, pattern: str, effects: Iterable[Effect]) -> int:
         with self._engine.begin() as connection:
@@ -150,27 +208,65 @@ class OutboxStore:
             )
         return [OutboxItem.from_row(r) for r in rows]
 
+    def begin(self) -> Any:
+        """A transaction on the store (``with outbox.begin() as connection``)."""
+        return self._engine.begin()
+
+    def complete_values(self, receipt: dict[str, Any]) -> dict[str, Any]:
+        """What ``complete`` sets, for ``settle_many_in``."""
+        return {"status": OutboxStatus.DONE.value, "receipt": receipt, "done_at": self._clock()}
+
+    @staticmethod
+    def fail_values(error: str, *, retry_at: datetime) -> dict[str, Any]:
+        """What ``fail`` sets, for ``settle_many_in``."""
+        return {"status": OutboxStatus.FAILED.value, "last_error": error, "available_at": retry_at}
+
+    @staticmethod
+    def park_values(error: str) -> dict[str, Any]:
+        """What ``park`` sets, for ``settle_many_in``."""
+        return {"status": OutboxStatus.DEAD.value, "last_error": error}
+
+    def settle_many_in(
+        self, connection: Connection, worker: str, settles: Iterable[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """Set each ``(item id, values)`` on the item if ``worker`` still holds it.
+
+        Items settled the same way (the same columns) go in one executemany; an item that
+        another worker took over meanwhile is left as it is (fencing, as ``complete``).
+        """
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for item_id, values in settles:
+            row = {f"v_{k}": v for k, v in values.items()}
+            shapes.setdefault(tuple(sorted(values)), []).append({"item_id": item_id, **row})
+        c = outbox.c
+        for columns, rows in shapes.items():
+            stmt = (
+                update(outbox)
+                .where(
+                    c.id == bindparam("item_id"),
+                    c.status == OutboxStatus.CLAIMED.value,
+                    c.claimed_by == worker,
+                )
+                .values(
+                    lease_until=None,
+                    **{k: bindparam(f"v_{k}", type_=c[k].type) for k in columns},
+                )
+            )
+            connection.execute(stmt, rows)
+
     def _settle(self, item_id: int, worker: str, values: dict[str, Any]) -> bool:
         with self._engine.begin() as connection:
             return settle_leased(connection, outbox, item_id, worker, values)
 
     def complete(self, item_id: int, worker: str, receipt: dict[str, Any]) -> bool:
-        values = {"status": OutboxStatus.DONE.value, "receipt": receipt, "done_at": self._clock()}
-        return self._settle(item_id, worker, values)
+        return self._settle(item_id, worker, self.complete_values(receipt))
 
     def fail(self, item_id: int, worker: str, error: str, *, retry_at: datetime) -> bool:
-        values = {
-            "status": OutboxStatus.FAILED.value,
-            "last_error": error,
-            "available_at": retry_at,
-        }
-        return self._settle(item_id, worker, values)
+        return self._settle(item_id, worker, self.fail_values(error, retry_at=retry_at))
 
     def park(self, item_id: int, worker: str, error: str) -> bool:
         """Give up on an effect: ``dead``, with the reason, for an operator to look at."""
-        return self._settle(
-            item_id, worker, {"status": OutboxStatus.DEAD.value, "last_error": error}
-        )
+        return self._settle(item_id, worker, self.park_values(error))
 
     def items(
         self, *, decision_id: str | None = None, status: OutboxStatus | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Self
@@ -11,7 +13,13 @@ from urllib.parse import quote
 
 import httpx
 
-from xsell_connect.adapter import Capability, CoreBankingAdapter, Page, PageRequest
+from xsell_connect.adapter import (
+    Capability,
+    CoreBankingAdapter,
+    Page,
+    PageRequest,
+    is_first_attempt,
+)
 from xsell_connect.errors import (
     ConfigurationError,
     ConflictError,
@@ -42,6 +50,9 @@ __all__ = ["TemenosAdapter"]
 
 logger = logging.getLogger("xsell_connect_temenos")
 
+#: Customer records kept for the Next_Best_Action update (``record_reuse_seconds``).
+_RECORDS_KEPT = 2048
+
 
 def _seg(value: str) -> str:
     return quote(value, safe="")
@@ -54,6 +65,10 @@ class TemenosAdapter(CoreBankingAdapter):
     ledger ``holdings/transactions`` (``listType=SEARCH``), the catalog the Product Builder.
     Offers are customer adverts, the Next_Best_Action lives in the customer's
     ``extensions`` and audit rows are contact history (see the README).
+
+    A customer record read (``get_party``) is kept for ``record_reuse_seconds`` as the base
+    of a Next_Best_Action update that follows: the update reads the record again only if
+    the core refuses its ``versionNumber`` (the record changed meanwhile).
     """
 
     platform: ClassVar[str] = "temenos"
@@ -72,6 +87,9 @@ class TemenosAdapter(CoreBankingAdapter):
         self.conventions = settings.conventions
         self._now = now
         self._sleep = sleep
+        self._monotonic = time.monotonic
+        # party → (read at, record, versionNumber), newest last
+        self._records: OrderedDict[str, tuple[float, dict[str, Any], str | None]] = OrderedDict()
 
     @classmethod
     def from_settings(
@@ -111,7 +129,20 @@ class TemenosAdapter(CoreBankingAdapter):
             raise RecordReader(body, platform=self.platform).error("body is not an object")
         audit = header.get("audit") or {}
         version = audit.get("versionNumber")
-        return body, None if version is None else str(version)
+        found = body, None if version is None else str(version)
+        if self.settings.record_reuse_seconds > 0:
+            self._records[party_id] = (self._monotonic(), *found)
+            self._records.move_to_end(party_id)
+            while len(self._records) > _RECORDS_KEPT:
+                self._records.popitem(last=False)
+        return found
+
+    def _recent_record(self, party_id: str) -> tuple[dict[str, Any], str | None] | None:
+        """The customer record read less than ``record_reuse_seconds`` ago, taken once."""
+        kept = self._records.pop(party_id, None)
+        if kept is None or self._monotonic() - kept[0] >= self.settings.record_reuse_seconds:
+            return None
+        return kept[1], kept[2]
 
     async def get_party(self, party_id: str) -> Party:
         record, _ = await self._customer(party_id, "get_party")
@@ -236,10 +267,16 @@ class TemenosAdapter(CoreBankingAdapter):
         reference instead of creating a second one.
         """
         listing = "adverts" if kind == "offer" else "contactHistory"
+        first = is_first_attempt()
         async for attempt in build_retrying(self.client.http.retry_policy, sleep=self._sleep):
             with attempt:
                 try:
-                    existing = await self._find(resource, party_id, listing, reference)
+                    # The caller's first attempt with this key: nothing to find on the
+                    # first try. A try after one that failed looks, whatever the caller said.
+                    look = not first or attempt.retry_state.attempt_number > 1
+                    existing = (
+                        await self._find(resource, party_id, listing, reference) if look else None
+                    )
                     if existing is not None:
                         return existing
                     header, _ = await self.client.write(
@@ -277,9 +314,10 @@ class TemenosAdapter(CoreBankingAdapter):
     ) -> WriteReceipt:
         """Read the customer, PUT it back with the NBA local fields in ``extensions``.
 
-        The PUT carries the ``versionNumber`` just read; a version conflict re-reads and
-        retries once, then raises ``ConflictError``. A record already holding the values is
-        left alone, so a replay after a lost answer writes nothing.
+        The PUT carries the ``versionNumber`` just read (or that of the record ``get_party``
+        read less than ``record_reuse_seconds`` ago); a version conflict re-reads and
+        retries once, then raises ``ConflictError``. A record freshly read that already
+        holds the values is left alone, so a replay after a lost answer writes nothing.
         """
         async for attempt in build_retrying(self.client.http.retry_policy, sleep=self._sleep):
             with attempt:
@@ -293,8 +331,20 @@ class TemenosAdapter(CoreBankingAdapter):
 
     async def _put_nba(self, nba: NextBestAction) -> None:
         path = self._path("customers", f"party/customers/{_seg(nba.party_id)}")
+        recent = self._recent_record(nba.party_id)
+        if recent is not None:
+            updated = writeback.nba_record(recent[0], nba, self.conventions)
+            if updated is not None:  # "already holds it" is only believed of a fresh read
+                try:
+                    await self.client.write(
+                        "PUT", path, updated, version=recent[1], operation="set_next_best_action"
+                    )
+                    return
+                except ConflictError:
+                    logger.info("temenos set_next_best_action: record changed, reading it")
         for tries in (1, 2):
             record, version = await self._customer(nba.party_id, "set_next_best_action")
+            self._records.pop(nba.party_id, None)  # about to change: not a base for later
             updated = writeback.nba_record(record, nba, self.conventions)
             if updated is None:
                 return

@@ -104,6 +104,10 @@ class TemenosSettings(AdapterSettings):
     read_timeout: float = Field(default=30.0, gt=0)
     total_timeout: float = Field(default=60.0, gt=0)
     verify_tls: bool = True
+    #: How long a customer record just read may serve as the base of the Next_Best_Action
+    #: update (the PUT carries its versionNumber: a record changed since is refused, then
+    #: read again); 0 reads it before every update.
+    record_reuse_seconds: float = Field(default=30.0, ge=0)
     nba_extension: str = "xsellNextBestAction"
     score_extension: str = "xsellNbaScore"
     expiry_extension: str = "xsellNbaExpiry"

@@ -30,12 +30,37 @@ class MockStore:
 
     Single dict operations on a collection are atomic under the GIL; hold `lock` for
     read-modify-write sequences that must not interleave with another request.
+
+    A collection may be indexed on a field (`index`), so that `find` answers "the records
+    whose field is this value" without reading the whole collection: a mock that lists a
+    customer's records on every write would otherwise slow down with every record written.
     """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self._collections: dict[str, dict[str, dict[str, Any]]] = {}
         self._counters: dict[str, int] = {}
+        # collection → field → value → record ids (a dict: kept in order of writing)
+        self._indexes: dict[str, dict[str, dict[Any, dict[str, None]]]] = {}
+
+    def index(self, name: str, field: str) -> None:
+        """Index collection `name` on `field` (its records so far included)."""
+        with self.lock:
+            buckets = self._indexes.setdefault(name, {}).setdefault(field, {})
+            buckets.clear()
+            for key, record in self.collection(name).items():
+                buckets.setdefault(record.get(field), {})[key] = None
+
+    def find(self, name: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """The records of `name` whose `field` equals `value`, in the order first written.
+
+        Raises:
+            KeyError: `name` is not indexed on `field`.
+        """
+        with self.lock:
+            keys = list(self._indexes[name][field].get(value, ()))
+            records = self.collection(name)
+            return [records[k] for k in keys]
 
     def collection(self, name: str) -> dict[str, dict[str, Any]]:
         """The named collection (record id -> record), created empty on first use."""
@@ -62,13 +87,23 @@ class MockStore:
     def put(self, name: str, key: str, record: dict[str, Any]) -> None:
         """Store (or replace) a record."""
         with self.lock:
-            self.collection(name)[key] = record
+            records = self.collection(name)
+            old = records.get(key)
+            records[key] = record
+            for field, buckets in self._indexes.get(name, {}).items():
+                value = record.get(field)
+                if old is not None and (was := old.get(field)) != value:
+                    buckets.get(was, {}).pop(key, None)
+                buckets.setdefault(value, {})[key] = None
 
     def clear(self) -> None:
-        """Forget all writes and counters: back to the pristine bank."""
+        """Forget all writes and counters: back to the pristine bank (indexes stay declared)."""
         with self.lock:
             self._collections.clear()
             self._counters.clear()
+            for fields in self._indexes.values():
+                for buckets in fields.values():
+                    buckets.clear()
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -66,21 +67,33 @@ def write_failed(
 
 
 class Snapshots:
-    """Frozen enquiry results by ``page_token``."""
+    """Frozen enquiry results by ``page_token``, the ``limit`` most recently used.
 
-    def __init__(self) -> None:
+    A token unused while ``limit`` others were made or read has expired (the mock answers
+    "PAGE TOKEN EXPIRED OR UNKNOWN"): a long run would otherwise keep every enquiry's rows.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        if limit < 1:
+            raise ValueError(f"snapshot limit must be at least 1, not {limit}")
+        self.limit = limit
         self._lock = threading.Lock()
-        self._rows: dict[str, tuple[dict[str, Any], ...]] = {}
+        self._rows: OrderedDict[str, tuple[dict[str, Any], ...]] = OrderedDict()
 
     def freeze(self, rows: Sequence[dict[str, Any]]) -> str:
         token = str(uuid.uuid4())
         with self._lock:
             self._rows[token] = tuple(rows)
+            while len(self._rows) > self.limit:
+                self._rows.popitem(last=False)
         return token
 
     def get(self, token: str) -> tuple[dict[str, Any], ...] | None:
         with self._lock:
-            return self._rows.get(token)
+            rows = self._rows.get(token)
+            if rows is not None:
+                self._rows.move_to_end(token)
+            return rows
 
     def clear(self) -> None:
         with self._lock:

@@ -49,6 +49,8 @@ class WriteRoutes:
         self.mock = mock
         self.force_overrides: dict[str, list[dict[str, Any]]] = {}
         self.conflicts: dict[str, int] = {}
+        for collection in ("adverts", "contacts"):
+            mock.store.index(collection, "customerId")
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -170,10 +172,11 @@ class WriteRoutes:
         async def listing(request: Request) -> Response:
             request.state.operation = f"list_{collection}"
             cid = request.path_params["cid"]
-            return page(request, self.mock.snapshots, lambda: [
-                r for r in self.mock.store.collection(collection).values()
-                if r.get("customerId") == cid
-            ])  # fmt: skip
+            return page(
+                request,
+                self.mock.snapshots,
+                lambda: self.mock.store.find(collection, "customerId", cid),
+            )
 
         return listing
 

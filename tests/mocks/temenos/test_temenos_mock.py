@@ -63,6 +63,25 @@ async def test_an_unknown_page_token_is_a_business_error(client: httpx.AsyncClie
     )
 
 
+async def test_a_page_token_expires_once_newer_enquiries_crowd_it_out(
+    client: httpx.AsyncClient, mock: TemenosMock
+) -> None:
+    mock.snapshots.limit = 2
+    tokens = []
+    for _ in range(3):
+        first = (await client.get(CUSTOMERS, params={"page_size": 5})).json()
+        tokens.append(first["header"]["page_token"])
+
+    later = {"page_size": 5, "page_start": 6}
+    oldest = await client.get(CUSTOMERS, params={"page_token": tokens[0], **later})
+    newest = await client.get(CUSTOMERS, params={"page_token": tokens[2], **later})
+
+    assert (oldest.status_code, oldest.json()["error"]["code"]) == (400, "EB-INVALID.PAGE.TOKEN")
+    assert [r["customerId"] for r in newest.json()["body"]] == [
+        f"{100000000 + i}" for i in range(5, 10)
+    ]
+
+
 async def test_disable_pagination_returns_every_row(client: httpx.AsyncClient) -> None:
     response = await client.get(
         CUSTOMERS, params={"page_size": 2}, headers={"disablePagination": "true"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,10 @@ from xsell_connect_mocks.bank import BankConfig, SyntheticBank
 from xsell_connect_mocks.framework import FaultKind, FaultRule
 from xsell_connect_mocks.mambu import MambuMock
 
-from xsell_connect.pipeline.act import Backoff, Drainer, offer_effects
+from xsell_connect.adapter import Capability, CoreBankingAdapter, is_first_attempt
+from xsell_connect.errors import UpstreamUnavailableError
+from xsell_connect.models import AuditRecord, NextBestAction, Offer, WriteReceipt
+from xsell_connect.pipeline.act import Backoff, Drainer, DrainReport, offer_effects
 from xsell_connect.store import Store
 from xsell_connect.store.governance import StoreGovernanceState
 from xsell_connect.store.outbox import OutboxStatus, OutboxStore
@@ -148,5 +152,103 @@ async def test_the_drainer_settles_effects_off_the_event_loop(
     event.remove(store.engine, "before_cursor_execute", spy)
     assert sum(report.done.values()) == 3
     assert outbox.depth()[OutboxStatus.DONE] == 3
-    assert len(threads) >= 7  # one claim; per effect, its breaker count and its completion
+    assert len(threads) >= 4  # two claims (the second finds nothing); a count, a completion
     assert threading.get_ident() not in threads
+
+
+class InstantAdapter(CoreBankingAdapter):
+    """Writes that answer at once: every effect of a claim finishes in the same loop turn."""
+
+    platform = "instant"
+    capabilities = frozenset(
+        {Capability.WRITE_OFFER, Capability.SET_NEXT_BEST_ACTION, Capability.WRITE_AUDIT_RECORD}
+    )
+
+    def _receipt(self, operation: Any, party_id: str, key: str) -> WriteReceipt:
+        return WriteReceipt(
+            operation=operation, party_id=party_id, reference=key, idempotency_key=key
+        )
+
+    async def write_offer(self, offer: Offer, *, idempotency_key: str) -> WriteReceipt:
+        return self._receipt("offer", offer.party_id, idempotency_key)
+
+    async def set_next_best_action(
+        self, nba: NextBestAction, *, idempotency_key: str
+    ) -> WriteReceipt:
+        return self._receipt("next_best_action", nba.party_id, idempotency_key)
+
+    async def write_audit_record(
+        self, record: AuditRecord, *, idempotency_key: str
+    ) -> WriteReceipt:
+        return self._receipt("audit_record", record.party_id, idempotency_key)
+
+
+async def test_effects_finishing_together_settle_in_one_transaction(store: Store) -> None:
+    outbox = OutboxStore(store.engine)
+    governance = StoreGovernanceState(store.engine)
+    drainer = Drainer(outbox, InstantAdapter(), governance=governance)
+    for party in ("P1", "P2"):
+        decision = offered(party)
+        outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+    statements: list[str] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def spy(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        verb = statement.lstrip().split()[0].upper()
+        if verb != "BEGIN":  # SQLite's explicit BEGIN IMMEDIATE
+            statements.append(verb)
+
+    report = DrainReport(Counter())
+    claimed = await drainer.drain_once(report)
+    event.remove(store.engine, "before_cursor_execute", spy)
+
+    assert claimed == sum(report.done.values()) == 6
+    assert outbox.depth()[OutboxStatus.DONE] == 6
+    assert statements == ["UPDATE", "INSERT", "UPDATE"]  # the claim; the counts; the settles
+    since = offered("P1").decided_at - timedelta(hours=1)
+    assert governance.pattern_stats("salary_credit", since).writebacks == 6
+    receipts = [item.receipt for item in outbox.items(status=OutboxStatus.DONE)]
+    assert sorted(r["operation"] for r in receipts if r) == sorted(
+        ["offer", "next_best_action", "audit_record"] * 2
+    )
+
+
+async def test_a_settle_leaves_an_effect_another_drainer_took_over(store: Store) -> None:
+    outbox = OutboxStore(store.engine)
+    decision = offered("P1")
+    outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+    (first, *_) = outbox.claim("old", limit=1)
+
+    with outbox.begin() as connection:
+        outbox.settle_many_in(connection, "new", [(first.id, outbox.complete_values({}))])
+
+    (still,) = outbox.items(status=OutboxStatus.CLAIMED)
+    assert still.id == first.id
+
+
+class FlakyOfferAdapter(InstantAdapter):
+    """Notes whether each offer write was marked a first attempt; the first one fails."""
+
+    def __init__(self) -> None:
+        self.marks: list[bool] = []
+
+    async def write_offer(self, offer: Offer, *, idempotency_key: str) -> WriteReceipt:
+        self.marks.append(is_first_attempt())
+        if len(self.marks) == 1:
+            raise UpstreamUnavailableError("the core is busy")
+        return await super().write_offer(offer, idempotency_key=idempotency_key)
+
+
+async def test_only_an_effects_first_claim_is_marked_a_first_attempt(store: Store) -> None:
+    clock = FakeClock()
+    outbox = OutboxStore(store.engine, clock=clock)
+    adapter = FlakyOfferAdapter()
+    drainer = Drainer(outbox, adapter, clock=clock, sleep=clock.sleep)
+    decision = offered("P1")
+    outbox.enqueue(decision.decision_id, decision.pattern, offer_effects(decision))
+
+    report = await drainer.drain()
+
+    assert adapter.marks == [True, False]  # the retry may follow a call that reached the core
+    assert (report.retried, sum(report.done.values())) == (1, 3)
+    assert is_first_attempt() is False

@@ -12,11 +12,11 @@ from _flow_support import T0, FakeClock, offered
 from sqlalchemy import event
 
 from xsell_connect.pipeline.approve import ApprovalDesk, ApprovalError
-from xsell_connect.pipeline.runner import Runner
+from xsell_connect.pipeline.runner import Handoff, Runner
 from xsell_connect.pipeline.types import Decision, DecisionOutcome, Mode, Tier
 from xsell_connect.store import Store
 from xsell_connect.store.approvals import ApprovalStatus
-from xsell_connect.store.outbox import OutboxStatus
+from xsell_connect.store.outbox import OutboxItem, OutboxStatus
 
 
 class StubEngine:
@@ -193,3 +193,56 @@ async def test_the_decision_is_committed_off_the_event_loop(store: Store) -> Non
     assert len(threads) == 1
     assert threads[0] != threading.get_ident()
     assert runner.log.head()[0] == 1
+
+
+def _handoff(runner: Runner) -> list[list[OutboxItem]]:
+    handed: list[list[OutboxItem]] = []
+    runner.handoff = Handoff("listener:drainer", timedelta(seconds=120), handed.append)
+    return handed
+
+
+async def test_with_a_handoff_effects_due_now_are_handed_over_claimed(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    handed = _handoff(runner)
+    await _decide(runner, engine, offered("100000001"))
+
+    (items,) = handed
+    assert [i.kind.value for i in items] == ["offer", "next_best_action", "audit_record"]
+    assert {(i.status, i.attempts) for i in items} == {(OutboxStatus.CLAIMED, 1)}
+    assert [i.id for i in items] == [i.id for i in runner.outbox.items()]
+    assert {(i.status, i.attempts) for i in runner.outbox.items()} == {(OutboxStatus.CLAIMED, 1)}
+    assert runner.outbox.claim("another") == []  # held under the drainer's lease
+
+
+async def test_handed_over_effects_go_to_any_drainer_once_their_lease_expired(
+    store: Store,
+) -> None:
+    runner, engine, clock = _runner(store)
+    _handoff(runner)
+    await _decide(runner, engine, offered("100000001"))
+    clock.advance(seconds=121)
+
+    again = runner.outbox.claim("another")
+
+    assert [(i.kind.value, i.attempts) for i in again] == [
+        ("offer", 2), ("next_best_action", 2), ("audit_record", 2),
+    ]  # fmt: skip
+
+
+async def test_a_replayed_decision_hands_nothing_over(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    handed = _handoff(runner)
+    await _decide(runner, engine, offered("100000001"))
+    await _decide(runner, engine, offered("100000001"))
+
+    assert len(handed) == 1
+    assert len(runner.outbox.items()) == 3
+
+
+async def test_a_guarded_offer_is_not_handed_over_but_waits_for_its_window(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    handed = _handoff(runner)
+    await _decide(runner, engine, _guarded())
+
+    assert handed == []
+    assert {i.status for i in runner.outbox.items()} == {OutboxStatus.PENDING}
