@@ -92,9 +92,13 @@ def offers(store: Store) -> dict[str, str]:
 
 
 def tasks(core: MambuMock) -> list[str]:
-    """The offer id of each task the core created (201), once per creation."""
+    """The offer id of each task the core created, once per creation.
+
+    A retried POST with the same Idempotency-Key is answered 201 again from the mock's
+    idempotency cache (its journal entry has ``created == ()``): that is not a second task.
+    """
     posts = core.journal.entries(method="POST", path_prefix="/api/tasks")
-    titles = [json.loads(p.body)["title"] for p in posts if p.status == 201]
+    titles = [json.loads(p.body)["title"] for p in posts if p.status == 201 and p.created]
     return [title.removeprefix("xsell offer ").partition(":")[0] for title in titles]
 
 
