@@ -85,9 +85,10 @@ class Bound:
         return found
 
     def tasks(self) -> list[str]:
-        """The offer ids of the tasks the core created, one per creation (201)."""
+        """The offer ids of the tasks the core created, one per creation (an
+        Idempotency-Key replay answers 201 again with nothing created: not counted)."""
         posts = self.core.journal.entries(method="POST", path_prefix="/api/tasks")
-        titles = [json.loads(p.body)["title"] for p in posts if p.status == 201]
+        titles = [json.loads(p.body)["title"] for p in posts if p.status == 201 and p.created]
         return [title.removeprefix("xsell offer ").partition(":")[0] for title in titles]
 
     def settled(self) -> bool:
