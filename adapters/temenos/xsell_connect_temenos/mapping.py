@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import pydantic
+
 from xsell_connect.mapping import CodeMap, RecordReader, build_model, country_code
 from xsell_connect.models import (
     Account,
@@ -41,6 +43,8 @@ from xsell_connect.models import (
     RateBounds,
     TermBounds,
 )
+
+from ._ledger_fast import Slow, ledger_entry_fast
 
 __all__ = [
     "FAMILIES",
@@ -243,6 +247,19 @@ def to_ledger_entry(raw: Any, account_id: str, *, platform: str = PLATFORM) -> L
     the running balance after the entry. A row without ``valueDate`` takes the booking
     date as its value date.
     """
+    if type(raw) is dict:
+        try:
+            return ledger_entry_fast(raw, account_id, platform, _BTC, _KNOWN_BTC)
+        except (Slow, pydantic.ValidationError):
+            pass  # the reader below raises the MappingError, with the record and the path
+    return _ledger_entry(raw, account_id, platform)
+
+
+#: The built codes of ``_BTC`` (frozen models), shared by the fast path's entries.
+_KNOWN_BTC: dict[str, BankTransactionCode] = {}
+
+
+def _ledger_entry(raw: Any, account_id: str, platform: str) -> LedgerEntry:
     r = RecordReader(raw, platform=platform)
     signed = r.req_number("amount")
     booking = r.day("bookingDate", required=True)
