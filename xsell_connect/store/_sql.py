@@ -18,12 +18,28 @@ PENDING, CLAIMED, FAILED = "pending", "claimed", "failed"
 def insert_ignore(
     connection: Connection, table: Table, values: dict[str, Any], keys: Sequence[str]
 ) -> bool:
-    """INSERT ... ON CONFLICT (keys) DO NOTHING; True if the row is new."""
-    module: Any = postgresql if connection.dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
-    first = table.primary_key.columns.values()[0]
-    return connection.execute(stmt.returning(first)).first() is not None
+    """INSERT ... ON CONFLICT (keys) DO NOTHING; True if the row is new.
+
+    ``values`` are plain values (no SQL expressions): they are sent as the parameters of
+    one statement built once per dialect, table, columns and keys, so SQLAlchemy's cache
+    key and compiled form are reused instead of rebuilt from literal values each call.
+    """
+    dialect = connection.dialect.name
+    shape = (dialect, table, tuple(values), tuple(keys))
+    stmt = _INSERT_IGNORE.get(shape)
+    if stmt is None:
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        # RETURNING, not rowcount: drivers report -1 for an insert that returns rows.
+        first = table.primary_key.columns.values()[0]
+        stmt = (
+            module.insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(first)
+        )
+        _INSERT_IGNORE[shape] = stmt
+    return connection.execute(stmt, values).first() is not None
+
+
+#: ``insert_ignore``'s statements by shape; the shapes are the store's few call sites.
+_INSERT_IGNORE: dict[tuple[str, Table, tuple[str, ...], tuple[str, ...]], Any] = {}
 
 
 def insert_ignore_many(

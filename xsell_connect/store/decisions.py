@@ -29,6 +29,11 @@ __all__ = ["GENESIS", "ChainRow", "DecisionLog", "canonical_json", "link_hash"]
 
 GENESIS = "0" * 64
 _HEAD_ID = 1
+#: The chain head, read under a row lock, and moved (parameters ``seq`` and ``hash``).
+_LOCK_HEAD = (
+    select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == _HEAD_ID).with_for_update()
+)
+_MOVE_HEAD = update(audit_head).where(audit_head.c.id == _HEAD_ID)
 
 
 def canonical_json(decision: Decision) -> str:
@@ -71,15 +76,10 @@ class DecisionLog:
 
     def append_in(self, connection: Connection, decision: Decision) -> int | None:
         """Append ``decision`` inside the caller's transaction; its seq, or None if present."""
-        locked = (
-            select(audit_head.c.seq, audit_head.c.hash)
-            .where(audit_head.c.id == _HEAD_ID)
-            .with_for_update()
-        )
-        head = connection.execute(locked).first()
+        head = connection.execute(_LOCK_HEAD).first()
         if head is None:  # the first append to this store
             self._ensure_head(connection)
-            head = connection.execute(locked).one()
+            head = connection.execute(_LOCK_HEAD).one()
         record = canonical_json(decision)
         seq, digest = int(head.seq) + 1, link_hash(str(head.hash), record)
         row = {
@@ -96,9 +96,7 @@ class DecisionLog:
         }
         if not insert_ignore(connection, decisions, row, ["decision_id"]):
             return None  # decided before: the chain is left as it was
-        connection.execute(
-            update(audit_head).where(audit_head.c.id == _HEAD_ID).values(seq=seq, hash=digest)
-        )
+        connection.execute(_MOVE_HEAD, {"seq": seq, "hash": digest})
         return seq
 
     def append(self, decision: Decision) -> int | None:

@@ -234,7 +234,7 @@ class StoreGovernanceState:
         self, connection: Connection, pattern: str, kind: str, at: datetime
     ) -> None:
         """A breaker input: writeback, writeback_error, offer, complaint or opt_out."""
-        connection.execute(insert(pattern_events).values(pattern=pattern, kind=kind, at=at))
+        connection.execute(insert(pattern_events), {"pattern": pattern, "kind": kind, "at": at})
 
     def record_writeback(self, pattern: str, *, ok: bool, at: datetime) -> None:
         with self._engine.begin() as connection:
@@ -255,9 +255,8 @@ class StoreGovernanceState:
         self, connection: Connection, *, age_band: str, segment: str, offered: bool, at: datetime
     ) -> None:
         connection.execute(
-            insert(fairness_tallies).values(
-                age_band=age_band, segment=segment, offered=offered, at=at
-            )
+            insert(fairness_tallies),
+            {"age_band": age_band, "segment": segment, "offered": offered, "at": at},
         )
 
     def record_contact_in(self, connection: Connection, values: dict[str, Any]) -> bool:
