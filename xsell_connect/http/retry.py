@@ -6,6 +6,7 @@ each other's attempt counts.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Awaitable, Callable
 
@@ -67,11 +68,22 @@ def build_retrying(
     It stops after ``max_attempts`` or before a wait that would overrun ``budget``, and then
     re-raises the last error itself (``reraise=True``), never tenacity's ``RetryError``.
     """
+    stop, wait = _strategies(policy)
     return AsyncRetrying(
         sleep=sleep,
-        stop=stop_after_attempt(policy.max_attempts) | _StopBeforeBudget(policy.budget),
-        wait=retry_wait(policy),
-        retry=retry_if_exception_type(RetriableUpstreamError),
+        stop=stop,
+        wait=wait,
+        retry=_RETRIABLE,
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+_RETRIABLE = retry_if_exception_type(RetriableUpstreamError)
+
+
+@functools.lru_cache(maxsize=64)
+def _strategies(policy: RetryPolicy) -> tuple[stop_base, Callable[[RetryCallState], float]]:
+    """The stop and wait of a policy: stateless, so built once and shared by every call."""
+    stop = stop_after_attempt(policy.max_attempts) | _StopBeforeBudget(policy.budget)
+    return stop, retry_wait(policy)
