@@ -354,3 +354,62 @@ async def test_requests_over_a_socket_make_no_failing_import_on_each_call(
                 await http.request("GET", "/_mock/health")
 
     assert recorder.names == []
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        BASE,
+        BASE + "/",
+        "http://127.0.0.1:8080",
+        "https://h.test/a/b/",
+        "https://u:p@h.test/a",
+        "http://[::1]:8080/api",
+        "https://h.test/a?tenant=1",
+    ],
+)
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clients/1",
+        "clients/1",
+        "party/customers/100 200/adverts",
+        "holdings/accounts/GB%2F01",
+        "product/FIXED.DEPOSIT.12M",
+        "a/./b/../c",
+        "clients/é",
+        "clients/1?x=1",
+        "https://other.test/x",
+        "",
+    ],
+)
+async def test_requests_go_to_the_url_httpx_itself_merges(base: str, path: str) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    plain = httpx.AsyncClient(base_url=base)
+    expected = [
+        str(plain.build_request("GET", path).url),
+        str(plain.build_request("GET", path, params={"page": 2}).url),
+    ]
+    async with HttpClient(base, transport=httpx.MockTransport(handler)) as http:
+        for _ in range(2):  # the second time from the client's cache
+            await http.get_json(path)
+            await http.get_json(path, params={"page": 2})
+    assert seen == expected * 2
+
+
+async def test_cookies_a_core_sets_are_kept_and_sent_back() -> None:
+    sent: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        return httpx.Response(200, json={}, headers={"set-cookie": "route=a1; Path=/"})
+
+    async with HttpClient(BASE, transport=httpx.MockTransport(handler)) as http:
+        await http.get_json("/clients/1")
+        await http.get_json("/clients/2")
+    assert sent == [None, "route=a1"]

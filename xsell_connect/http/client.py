@@ -44,6 +44,19 @@ class ClientStats:
     failures: Counter[str] = field(default_factory=Counter)
 
 
+#: How many merged URLs one client remembers (see ``HttpClient._resolve``).
+_URL_CACHE = 1024
+
+
+class _Cookies(httpx.Cookies):
+    """httpx's cookie store, asking the jar only when the response sets a cookie."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
 class HttpClient:
     """An ``httpx.AsyncClient`` with explicit timeouts, retries and the project's errors.
 
@@ -101,6 +114,18 @@ class HttpClient:
             timeout=timeouts.to_httpx(),
             verify=verify,
         )
+        # httpx builds two throwaway request objects per response to ask the cookie jar
+        # about Set-Cookie; with no such header there is nothing to keep, so skip the ask.
+        # (The client's own attribute: its public setter copies into a plain ``Cookies``.)
+        self._client._cookies = _Cookies()
+        base = self._client.base_url
+        #: ``base_url`` as a prefix for relative paths, when it is a plain one (see _resolve).
+        self._prefix: str | None = None
+        if not (base.query or base.fragment or base.userinfo or ":" in base.host):
+            path = base.raw_path.decode("ascii")
+            netloc = base.netloc.decode("ascii")
+            self._prefix = f"{base.scheme}://{netloc}{path if path.endswith('/') else path + '/'}"
+        self._urls: dict[str, httpx.URL] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -232,7 +257,12 @@ class HttpClient:
         try:
             async with asyncio.timeout(self.timeouts.total):
                 response = await self._client.request(
-                    method, url, params=params, json=json, content=content, headers=headers
+                    method,
+                    self._resolve(url),
+                    params=params,
+                    json=json,
+                    content=content,
+                    headers=headers,
                 )
         except Exception as exc:
             error = error_for_exception(exc, platform=self.platform, operation=operation)
@@ -249,6 +279,25 @@ class HttpClient:
         raise error_for_response(
             response, translator=self._translator, platform=self.platform, operation=operation
         )
+
+    def _resolve(self, url: str) -> httpx.URL | str:
+        """``url`` against ``base_url``, as httpx merges them, parsed once and remembered.
+
+        httpx parses a relative URL, then the merge again, on every request; the paths of
+        one core repeat (enquiries, writes), so the merged URL is kept (up to
+        ``_URL_CACHE`` of them, then the cache starts over). Anything but a plain relative
+        path is left to httpx.
+        """
+        found = self._urls.get(url)
+        if found is not None:
+            return found
+        if self._prefix is None or any(c in url for c in "?#:") or url.startswith("//"):
+            return url
+        merged = httpx.URL(self._prefix + url.lstrip("/"))
+        if len(self._urls) >= _URL_CACHE:
+            self._urls.clear()
+        self._urls[url] = merged
+        return merged
 
     def _log(
         self, level: int, method: str, operation: str, outcome: object, attempt: int, started: float
