@@ -170,15 +170,29 @@ class HttpClient:
         """
         policy = self.retry_policy if retry else RetryPolicy.none()
         name = operation or "-"
-        retrying = build_retrying(
-            policy,
-            sleep=self._sleep,
-            before_sleep=lambda state: self._on_retry(method, name, state),
-        )
+        begun = time.monotonic()
         try:
+            # The first attempt runs outside tenacity (most calls need no other); a
+            # retriable failure is handed to tenacity as its first attempt's outcome, with
+            # the clock started when that attempt was, so waits and budget are unchanged.
+            try:
+                return await self._attempt(method, url, name, 1, params, json, content, headers)
+            except RetriableUpstreamError as exc:
+                exc.attempts = 1
+                if policy.max_attempts == 1:
+                    raise
+                first = exc
+            retrying = build_retrying(
+                policy,
+                sleep=self._sleep,
+                before_sleep=lambda state: self._on_retry(method, name, state),
+            )
             async for attempt in retrying:
                 with attempt:
                     number = attempt.retry_state.attempt_number
+                    if number == 1:
+                        attempt.retry_state.start_time = begun
+                        raise first
                     try:
                         return await self._attempt(
                             method, url, name, number, params, json, content, headers
