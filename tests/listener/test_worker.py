@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from listener_helpers import event_body, make_settings
+from sqlalchemy import update
 
 from xsell_connect.listener.ingest import Parsers
 from xsell_connect.listener.ports import MemorySink
@@ -16,6 +18,7 @@ from xsell_connect.listener.settings import WorkerSettings
 from xsell_connect.listener.worker import InboxWorker
 from xsell_connect.models import CanonicalEvent
 from xsell_connect.store import InboxStatus, Store
+from xsell_connect.store.schema import inbox
 
 SOURCES = {s.name: s for s in make_settings("sqlite://").sources}
 
@@ -223,4 +226,51 @@ async def test_items_of_one_party_keep_their_claim_order(store: Store) -> None:
     log = sink.log
     assert log.index(("end", ids["a1"])) < log.index(("start", ids["a2"]))
     assert log.index(("start", ids["b1"])) < log.index(("end", ids["a1"]))  # P-2 ran alongside
+    store.close()
+
+
+class TakeoverSink:
+    """Hands events over; for one party, another worker takes the item meanwhile."""
+
+    def __init__(self, store: Store, party: str) -> None:
+        self.store = store
+        self.party = party
+        self.handed: list[str] = []
+
+    async def handle(self, events: Sequence[CanonicalEvent]) -> None:
+        await asyncio.sleep(0)
+        if events[0].subject == self.party:
+            c = inbox.c
+            with self.store.engine.begin() as connection:
+                connection.execute(update(inbox).where(c.event_id == "m2").values(claimed_by="w2"))
+        self.handed.append(str(events[0].subject))
+
+
+async def test_completions_of_a_batch_are_committed_together_each_with_its_outcome(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    for n, party in enumerate(["P-1", "P-2", "P-3", "P-4"], start=1):
+        store.inbox.put("bank", f"m{n}", event_body(f"k{n}", party=party), {})
+    w = worker(store, TakeoverSink(store, "P-2"))
+    calls: list[list[int]] = []
+    complete_many = store.inbox.complete_many
+
+    def spy(item_ids: Sequence[int], worker: str) -> set[int]:
+        calls.append(list(item_ids))
+        return complete_many(item_ids, worker)
+
+    store.inbox.complete_many = spy  # type: ignore[method-assign]
+    with caplog.at_level(logging.WARNING, logger="xsell_connect.listener.worker"):
+        assert await w.run_once() == 4
+    assert sorted(i for call in calls for i in call) == sorted(
+        item.id for item in (store.inbox.get("bank", f"m{n}") for n in range(1, 5)) if item
+    )
+    assert len(calls) < 4  # fewer transactions than items
+    taken = store.inbox.get("bank", "m2")
+    assert taken is not None
+    assert taken.status is InboxStatus.CLAIMED  # left to the worker that holds it
+    assert store.inbox.depth()[InboxStatus.DONE] == 3
+    assert [r.getMessage() for r in caplog.records] == [
+        f"inbox item {taken.id} was taken over before it completed"
+    ]
     store.close()

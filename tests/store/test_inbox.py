@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from xsell_connect.store import InboxStatus, Store
+from xsell_connect.store.schema import inbox
 
 
 class Clock:
@@ -70,6 +72,29 @@ def test_complete_is_fenced_by_the_claiming_worker(store: Store) -> None:
     assert store.inbox.complete(item.id, "w1")
     assert not store.inbox.complete(item.id, "w1")  # done already
     assert store.inbox.depth()[InboxStatus.DONE] == 1
+
+
+def test_complete_many_completes_only_the_items_the_worker_still_holds(store: Store) -> None:
+    for n in range(4):
+        store.inbox.put("mambu", f"e-{n}", b"{}")
+    mine = store.inbox.claim("w1", limit=3, lease=timedelta(seconds=30))
+    (other,) = store.inbox.claim("w2", limit=3)
+    assert store.inbox.complete(mine[2].id, "w1")  # done already
+    ids = [i.id for i in mine]
+    assert store.inbox.complete_many([*ids, other.id], "w1") == {ids[0], ids[1]}
+    assert store.inbox.complete_many([], "w1") == set()
+    c = inbox.c
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(c.event_id, c.status, c.claimed_by, c.lease_until).order_by(c.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("e-0", "done", "w1", None),
+        ("e-1", "done", "w1", None),
+        ("e-2", "done", "w1", None),
+        ("e-3", "claimed", "w2", rows[3].lease_until),
+    ]
+    assert rows[3].lease_until is not None
 
 
 def test_an_expired_lease_is_claimed_again_and_the_old_owner_is_fenced_out(

@@ -57,6 +57,7 @@ class InboxWorker:
         self.name = name
         self.settings = settings or WorkerSettings()
         self.latency = latency
+        self._completions = _Completions(inbox, name)
 
     def _parse(self, item: InboxItem) -> list[CanonicalEvent] | Exception:
         """The item's events, or what stops it (failed by ``_process``, like a sink error)."""
@@ -89,7 +90,7 @@ class InboxWorker:
             )
             log.warning("inbox item %d failed (%s): %s", item.id, status, type(exc).__name__)
         else:
-            if not await asyncio.to_thread(self.inbox.complete, item.id, self.name):
+            if not await self._completions.complete(item.id):
                 log.warning("inbox item %d was taken over before it completed", item.id)
         finally:
             if self.latency is not None:
@@ -128,6 +129,55 @@ class InboxWorker:
                 claimed = 0
             if claimed == 0:
                 await _idle(stop, wake, self.settings.idle_seconds)
+
+
+class _Completions:
+    """A worker's completions, committed together (group commit).
+
+    The first item done is completed at once; items done while that transaction is in
+    flight wait for it and are then completed together in the next one
+    (``Inbox.complete_many``), so a busy worker commits once per handful of items instead
+    of once per item, and an idle one adds no wait. Each item still gets its own answer:
+    False when another worker took it over meanwhile, or the store's error.
+    """
+
+    def __init__(self, inbox: Inbox, worker: str) -> None:
+        self.inbox = inbox
+        self.worker = worker
+        self._pending: list[tuple[int, asyncio.Future[bool]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def complete(self, item_id: int) -> bool:
+        """Mark ``item_id`` done; False if the worker no longer holds it."""
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append((item_id, done))
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush())
+        return await done
+
+    async def _flush(self) -> None:
+        batch: list[tuple[int, asyncio.Future[bool]]] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    completed = await asyncio.to_thread(
+                        self.inbox.complete_many, [i for i, _ in batch], self.worker
+                    )
+                except Exception as exc:
+                    for _, waiting in batch:
+                        if not waiting.done():
+                            waiting.set_exception(exc)
+                    continue
+                for item_id, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_result(item_id in completed)
+                batch = []
+        finally:
+            for _, waiting in batch + self._pending:  # cancelled: nobody is left waiting
+                waiting.cancel()
+            self._pending = []
+            self._flushing = None
 
 
 def _party(events: list[CanonicalEvent]) -> str | None:
