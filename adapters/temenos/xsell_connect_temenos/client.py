@@ -121,10 +121,29 @@ class TransactPaginator(Paginator):
         params = {"page_size": str(size), "page_start": start}
         return params | ({"page_token": page_token} if page_token else {})
 
+    _header: Any = None
+
+    def next_token_of(
+        self,
+        token: str | None,
+        size: int,
+        response: httpx.Response,
+        items: Sequence[Any],
+        header: Any,
+    ) -> str | None:
+        """``next_token`` from the answer's ``header`` already parsed (not the body again)."""
+        self._header = header
+        try:
+            return self.next_token(token, size, response, items)
+        finally:
+            self._header = None
+
     def _next_token(
         self, token: str | None, size: int, response: httpx.Response, items: Sequence[Any]
     ) -> str | None:
-        header = (_json(response) or {}).get("header") or {}
+        header = self._header
+        if header is None:
+            header = (_json(response) or {}).get("header") or {}
         start = int((token or "1:").partition(":")[0])
         total = header.get("total_size")
         read = start - 1 + len(items)
@@ -194,7 +213,10 @@ class TemenosClient:
             return [], None, {}
         if not isinstance(rows, list):
             raise MappingError("enquiry body is not a list", raw=payload, platform=PLATFORM)
-        return rows, walker.next_token(token, size, response, rows), payload.get("header") or {}
+        header = payload.get("header") or {}
+        if isinstance(walker, TransactPaginator):
+            return rows, walker.next_token_of(token, size, response, rows, header), header
+        return rows, walker.next_token(token, size, response, rows), header
 
     async def walk(self, path: str, params: Mapping[str, str], *, operation: str) -> list[Any]:
         """Every row of an enquiry, page after page over one ``page_token`` snapshot."""
