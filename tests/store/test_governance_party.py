@@ -94,6 +94,11 @@ def test_a_party_view_answers_as_the_store_does(engine: Engine) -> None:
     # another party: asked of the store
     assert view.has_open_offer("P2", "CARD01") is True
     assert view.last_decline("P2", "SAV01") == T0
+    # the next party's own view, from the same prepared query
+    other = state.for_party("P2")
+    assert other.contacts_since("P2", Channel.EMAIL, since) == 1
+    assert other.last_decline("P2", "SAV01") == T0
+    assert other.last_decline("P2", "CARD01") is None
 
 
 def test_a_party_view_is_read_in_one_query(engine: Engine) -> None:

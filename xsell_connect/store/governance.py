@@ -26,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     String,
+    bindparam,
     case,
     delete,
     func,
@@ -111,32 +112,8 @@ class StoreGovernanceState:
         Contacts are the party's non-holdout contact-history rows; declines, the latest
         per product.
         """
-        ch, resp, kill = contact_history.c, offer_responses.c, kill_switches.c
-        text = String()
-        contacts = select(
-            literal("contact", text).label("kind"),
-            ch.channel.label("a"),
-            ch.product_code.label("b"),
-            ch.status.label("c"),
-            ch.contacted_at.label("at"),
-        ).where(ch.party_id == party_id, ch.holdout.is_(False))
-        declines = (
-            select(
-                literal("decline", text),
-                null().cast(text),
-                resp.product_code,
-                null().cast(text),
-                func.max(resp.at),
-            )
-            .where(resp.party_id == party_id, resp.kind == "declined")
-            .group_by(resp.product_code)
-        )
-        switches = select(
-            literal("kill", text), kill.pattern, null().cast(text), null().cast(text),
-            null().cast(ch.contacted_at.type),
-        )  # fmt: skip
         with self._engine.connect() as connection:
-            rows = connection.execute(union_all(contacts, declines, switches)).all()
+            rows = connection.execute(_PARTY_GOVERNANCE, {"party_id": party_id}).all()
         return PartyGovernance(
             self,
             party_id,
@@ -359,3 +336,36 @@ class PartyGovernance:
 
     def kill_switch_engaged(self, pattern: str) -> bool:
         return "*" in self._killed or pattern in self._killed
+
+
+def _party_governance() -> Any:
+    """``for_party``'s one query, built once; the party is the ``party_id`` parameter."""
+    party_id = bindparam("party_id", type_=String())
+    ch, resp, kill = contact_history.c, offer_responses.c, kill_switches.c
+    text = String()
+    contacts = select(
+        literal("contact", text).label("kind"),
+        ch.channel.label("a"),
+        ch.product_code.label("b"),
+        ch.status.label("c"),
+        ch.contacted_at.label("at"),
+    ).where(ch.party_id == party_id, ch.holdout.is_(False))
+    declines = (
+        select(
+            literal("decline", text),
+            null().cast(text),
+            resp.product_code,
+            null().cast(text),
+            func.max(resp.at),
+        )
+        .where(resp.party_id == party_id, resp.kind == "declined")
+        .group_by(resp.product_code)
+    )
+    switches = select(
+        literal("kill", text), kill.pattern, null().cast(text), null().cast(text),
+        null().cast(ch.contacted_at.type),
+    )  # fmt: skip
+    return union_all(contacts, declines, switches)
+
+
+_PARTY_GOVERNANCE = _party_governance()
