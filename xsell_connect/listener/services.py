@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,8 +75,9 @@ class Services:
     worker_prefix: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
     def __post_init__(self) -> None:
-        #: The workers' loop and their wake event, while the lifespan runs (``count``).
-        self._bell: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+        #: The workers' loop, its thread and their wake event, while the lifespan runs
+        #: (``count``).
+        self._bell: tuple[asyncio.AbstractEventLoop, int, asyncio.Event] | None = None
         self.ingestor = Ingestor(self.store.inbox, self.parsers)
         #: The webhook endpoint's way in: the ingestor, with concurrent commits shared. SQLite
         #: has one writer at a time: a second committer would only wait in its busy handler,
@@ -135,7 +137,16 @@ class Services:
         bell = self._bell
         if bell is None:
             return
-        loop, wake = bell
+        loop, thread, wake = bell
+        # Set already: the workers have yet to clear it, which each does before it claims,
+        # so they will see this delivery. Not set: on the loop's own thread (a webhook) it
+        # is set here and now, not through the loop's self-pipe (a system call and a loop
+        # wake-up per webhook).
+        if wake.is_set():
+            return
+        if threading.get_ident() == thread:
+            wake.set()
+            return
         with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
             loop.call_soon_threadsafe(wake.set)
 
@@ -157,7 +168,7 @@ class Services:
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
         stop, wake = asyncio.Event(), asyncio.Event()
-        self._bell = (asyncio.get_running_loop(), wake)
+        self._bell = (asyncio.get_running_loop(), threading.get_ident(), wake)
         if self.pipeline is not None:
             await self.pipeline.start()
         tasks = [asyncio.create_task(w.run(stop, wake)) for w in self.workers()]
