@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,37 +52,56 @@ def _insert_unnest(
 
     Why not multi-row ``VALUES`` (SQLAlchemy's "insertmanyvalues")? Its text grows with
     the rows, and psycopg spent a third of the AMQP consumer's time converting it; this
-    text is the same for any number of rows. The arrays go as binary parameters (``%b``):
-    psycopg dumps a text array element by element in Python, escaping each (4x the CPU
-    for 1 KB bodies). A column with one value in every row (the source, the status, the
-    time of a batch) goes once, as a scalar, not as an array. Values pass through the
-    columns' own bind processors first, as SQLAlchemy would apply them (JSON, UTC times).
+    text is the same for any number of rows (and built once per shape, ``_unnest_sql``).
+    The arrays go as binary parameters (``%b``): psycopg dumps a text array element by
+    element in Python, escaping each (4x the CPU for 1 KB bodies). A column with one
+    value in every row (the source, the status, the time of a batch) goes once, as a
+    scalar, not as an array. Values pass through the columns' own bind processors first,
+    as SQLAlchemy would apply them (JSON, UTC times).
     """
     dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
     first = rows[0]
-    names = list(first)
-    same = {n for n in names if n not in keys and all(r[n] == first[n] for r in rows)}
-    varying = [n for n in names if n not in same]
+    names = tuple(first)
+    varying = tuple(n for n in names if n in keys or any(r[n] != first[n] for r in rows[1:]))
+    processors = _bind_processors(table, dialect)
+    params: dict[str, Any] = {}
+    for name in names:
+        process = processors[name]
+        if name not in varying:
+            params[name] = first[name] if process is None else process(first[name])
+        else:
+            values = [row[name] for row in rows]
+            params[name] = values if process is None else [process(v) for v in values]
+    sql = _unnest_sql(table, dialect, names, varying, tuple(keys))
+    return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_sql(
+    table: Table,
+    dialect: Any,
+    names: tuple[str, ...],
+    varying: tuple[str, ...],
+    keys: tuple[str, ...],
+) -> str:
+    """The text of ``_insert_unnest``: the columns in ``varying`` as arrays, the rest once."""
+    quote = dialect.identifier_preparer.quote
     selected = [f"u.{quote(n)}" if n in varying else _param(table, n, dialect) for n in names]
     arrays = ", ".join(_param(table, n, dialect, array=True) for n in varying)
     listed = ", ".join(quote(k) for k in keys)
     # Names from the table's metadata, quoted; every value is a parameter.
-    sql = (
+    return (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
         f"SELECT {', '.join(selected)} FROM unnest({arrays}) "
         f"AS u({', '.join(quote(n) for n in varying)}) "
         f"ON CONFLICT ({listed}) DO NOTHING RETURNING {listed}"
     )
-    params: dict[str, Any] = {}
-    for name in names:
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if name in same:
-            params[name] = first[name] if process is None else process(first[name])
-        else:
-            values = [row[name] for row in rows]
-            params[name] = values if process is None else [process(v) for v in values]
-    return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
+
+
+@functools.lru_cache(maxsize=64)
+def _bind_processors(table: Table, dialect: Any) -> dict[str, Any]:
+    """Each column's bind processor for ``dialect`` (None: the value goes as it is)."""
+    return {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns}
 
 
 def _param(table: Table, name: str, dialect: Any, *, array: bool = False) -> str:
