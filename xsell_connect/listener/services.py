@@ -127,10 +127,10 @@ class Services:
 
     def count(self, source: str, transport: str, accepted: Accepted) -> None:
         """Count a delivery; a stored one also wakes the idle workers (from any thread)."""
-        self.metrics.deliveries.labels(source, transport, accepted.outcome.value).inc()
+        self.metrics.delivered(source, transport, accepted.outcome.value)
         if accepted.outcome is Outcome.STORED:
             for event in accepted.events:
-                self.metrics.events_in.labels(source, transport, event.type).inc()
+                self.metrics.event_in(source, transport, event.type)
             self._wake_workers()
 
     def _wake_workers(self) -> None:
