@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, Row, String, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["claim_leased", "insert_ignore", "insert_ignore_many", "settle_leased"]
+__all__ = [
+    "claim_leased",
+    "insert_ignore",
+    "insert_ignore_many",
+    "settle_leased",
+    "unnest_insert",
+]
 
 #: The statuses of a leased work queue (the inbox's and the outbox's share them).
 PENDING, CLAIMED, FAILED = "pending", "claimed", "failed"
@@ -34,21 +40,23 @@ def insert_ignore_many(
 
     A key that appears twice in ``rows`` is inserted once (``DO NOTHING`` skips the second).
     Every row must have the same columns. PostgreSQL takes the rows as one array per
-    column (see ``_insert_unnest``); SQLite as an executemany of the one-row statement.
+    column (see ``unnest_insert``); SQLite as an executemany of the one-row statement.
     """
     if not rows:
         return set()
     if connection.dialect.name == "postgresql":
-        return _insert_unnest(connection, table, rows, keys)
+        sql, params = unnest_insert(connection.dialect, table, rows, keys)
+        return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
     stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     returning = stmt.returning(*(table.c[k] for k in keys))
     return {tuple(r) for r in connection.execute(returning, list(rows))}
 
 
-def _insert_unnest(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
-) -> set[tuple[Any, ...]]:
-    """``INSERT ... SELECT FROM unnest(<an array per column>) ON CONFLICT DO NOTHING``.
+def unnest_insert(
+    dialect: Any, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """PostgreSQL's ``insert_ignore_many``, as psycopg text and parameters: ``INSERT ...
+    SELECT FROM unnest(<an array per column>) ON CONFLICT (keys) DO NOTHING RETURNING keys``.
 
     Why not multi-row ``VALUES`` (SQLAlchemy's "insertmanyvalues")? Its text grows with
     the rows, and psycopg spent a third of the AMQP consumer's time converting it; this
@@ -59,7 +67,6 @@ def _insert_unnest(
     scalar, not as an array. Values pass through the columns' own bind processors first,
     as SQLAlchemy would apply them (JSON, UTC times).
     """
-    dialect = connection.dialect
     first = rows[0]
     names = tuple(first)
     varying = tuple(n for n in names if n in keys or any(r[n] != first[n] for r in rows[1:]))
@@ -72,8 +79,7 @@ def _insert_unnest(
         else:
             values = [row[name] for row in rows]
             params[name] = values if process is None else [process(v) for v in values]
-    sql = _unnest_sql(table, dialect, names, varying, tuple(keys))
-    return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
+    return _unnest_sql(table, dialect, names, varying, tuple(keys)), params
 
 
 @functools.lru_cache(maxsize=64)
@@ -84,7 +90,7 @@ def _unnest_sql(
     varying: tuple[str, ...],
     keys: tuple[str, ...],
 ) -> str:
-    """The text of ``_insert_unnest``: the columns in ``varying`` as arrays, the rest once."""
+    """The text of ``unnest_insert``: the columns in ``varying`` as arrays, the rest once."""
     quote = dialect.identifier_preparer.quote
     selected = [f"u.{quote(n)}" if n in varying else _param(table, n, dialect) for n in names]
     arrays = ", ".join(_param(table, n, dialect, array=True) for n in varying)
