@@ -2,25 +2,64 @@
 
 The endpoint runs ahead of Starlette's middleware stack (``app.ListenerApp``); these pin
 what it answers, so that the fast path answers exactly what the Starlette route answered.
+On both stores: PostgreSQL's commits take another path (``AsyncInboxWriter``).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import httpx
+import psycopg
 import pytest
-from listener_helpers import SECRET, event_body
+from listener_helpers import SECRET, event_body, make_settings
 from sqlalchemy.exc import OperationalError
 
 from xsell_connect.listener.app import create_app
+from xsell_connect.listener.ports import InMemoryApprovalQueue, InMemoryNextBestActions, MemorySink
 from xsell_connect.listener.services import Services
 from xsell_connect.listener.webhooks import SourceVerifier, decode_secret, sign
 from xsell_connect.store import Incoming
 
 JSON = (b"content-type", b"application/json")
 PROBLEM = (b"content-type", b"application/problem+json")
+
+
+@pytest.fixture
+async def services(
+    store_url: str, sink: MemorySink, approvals: InMemoryApprovalQueue
+) -> AsyncIterator[Services]:
+    built = Services.build(
+        make_settings(store_url), sink=sink, approvals=approvals, nba=InMemoryNextBestActions()
+    )
+    yield built
+    await built.intake.aclose()
+    built.store.close()
+
+
+@pytest.fixture
+def store_down(
+    services: Services, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[], None]:
+    """Take the store away: PostgreSQL refuses the database; SQLite's commit fails."""
+
+    def put_many(source: str, items: Sequence[Incoming]) -> list[bool]:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    def down() -> None:
+        if services.store.engine.dialect.name == "sqlite":
+            monkeypatch.setattr(services.store.inbox, "put_many", put_many)
+            return
+        name = store_url.rsplit("/", 1)[1]
+        with psycopg.connect(store_url.rsplit("/", 1)[0] + "/test", autocommit=True) as admin:
+            admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = %s",
+                [name],
+            )
+
+    return down
 
 
 def signed(msg_id: str, body: bytes) -> dict[str, str]:
@@ -116,13 +155,15 @@ async def test_a_streamed_body_over_the_limit_answers_413(client: httpx.AsyncCli
     assert answer(response) == (413, [length(expected), PROBLEM], expected)
 
 
+@pytest.mark.parametrize("warm", [False, True], ids=["first", "after-a-commit"])
 async def test_a_store_that_is_down_answers_503(
-    client: httpx.AsyncClient, services: Services, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, store_down: Callable[[], None], warm: bool
 ) -> None:
-    def put_many(source: str, items: Sequence[Incoming]) -> list[bool]:
-        raise OperationalError("INSERT", {}, Exception("connection refused"))
-
-    monkeypatch.setattr(services.store.inbox, "put_many", put_many)
+    if warm:  # a connection in hand, which the store's going away kills
+        body = event_body("w")
+        response = await client.post("/webhooks/bank", content=body, headers=signed("w", body))
+        assert response.status_code == 202
+    store_down()
     body = event_body("a")
     response = await client.post("/webhooks/bank", content=body, headers=signed("msg_4", body))
     expected = problem_body(503, "store-unavailable", "Store unavailable", "try again later")

@@ -39,6 +39,7 @@ from xsell_connect.listener.settings import ListenerSettings, SourceSettings, Ve
 from xsell_connect.listener.webhooks import SourceVerifier, decode_secret
 from xsell_connect.listener.worker import InboxWorker
 from xsell_connect.store import Store
+from xsell_connect.store.inbox_async import AsyncInboxWriter
 
 __all__ = ["Services", "verifier_for"]
 
@@ -81,9 +82,12 @@ class Services:
         self.ingestor = Ingestor(self.store.inbox, self.parsers)
         #: The webhook endpoint's way in: the ingestor, with concurrent commits shared. SQLite
         #: has one writer at a time: a second committer would only wait in its busy handler,
-        #: which sleeps in steps of up to 100 ms.
-        sqlite = self.store.engine.dialect.name == "sqlite"
-        self.intake = GroupCommit(self.ingestor, committers=1 if sqlite else 2)
+        #: which sleeps in steps of up to 100 ms. PostgreSQL's commits run on the event loop.
+        if self.store.engine.dialect.name == "postgresql":
+            writer = AsyncInboxWriter(self.store.inbox)
+            self.intake = GroupCommit(self.ingestor, committers=2, writer=writer)
+        else:
+            self.intake = GroupCommit(self.ingestor, committers=1)
         self.verifiers = {s.name: verifier_for(s) for s in self.settings.sources}
         self.metrics = ListenerMetrics(self._depth, self.stats)
 
@@ -185,5 +189,6 @@ class Services:
             await asyncio.gather(*tasks, return_exceptions=True)
             if self.pipeline is not None:
                 await self.pipeline.stop()
+            await self.intake.aclose()
             self.store.close()
             log.info("listener stopped")
