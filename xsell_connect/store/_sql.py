@@ -40,16 +40,85 @@ def insert_ignore_many(
 
     A key that appears twice in ``rows`` is inserted once (``DO NOTHING`` skips the second).
     Every row must have the same columns. PostgreSQL takes the rows as one array per
-    column (see ``unnest_insert``); SQLite as an executemany of the one-row statement.
+    column (see ``unnest_insert``); SQLite as multi-row ``VALUES`` (``_insert_values``).
     """
     if not rows:
         return set()
     if connection.dialect.name == "postgresql":
         sql, params = unnest_insert(connection.dialect, table, rows, keys)
         return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
-    stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    returning = stmt.returning(*(table.c[k] for k in keys))
-    return {tuple(r) for r in connection.execute(returning, list(rows))}
+    return _insert_values(connection, table, rows, keys)
+
+
+#: Parameters in one SQLite statement: SQLITE_MAX_VARIABLE_NUMBER before SQLite 3.32.
+_SQLITE_MAX_PARAMETERS = 999
+
+
+def _insert_values(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """SQLite's ``insert_ignore_many``: ``INSERT ... VALUES (...), (...) ON CONFLICT DO
+    NOTHING RETURNING keys``, the statement SQLAlchemy's executemany sends, with numbered
+    parameters so that a column with one value in every row (the source, the status, the
+    time of a batch) is sent, and converted, once (SQLAlchemy runs every column's bind
+    processor on every row). The text is built once per shape and number of rows.
+    """
+    dialect = connection.dialect
+    first = rows[0]
+    names = tuple(first)
+    varying = _varying(rows, names, keys)
+    processors = _bind_processors(table, dialect)
+    constants = [
+        first[n] if processors[n] is None else processors[n](first[n])
+        for n in names
+        if n not in varying
+    ]
+    per_statement = max(1, (_SQLITE_MAX_PARAMETERS - len(constants)) // len(varying))
+    new: set[tuple[Any, ...]] = set()
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params = list(constants)
+        for row in chunk:
+            for name in varying:
+                process = processors[name]
+                params.append(row[name] if process is None else process(row[name]))
+        sql = _values_sql(table, dialect, names, varying, tuple(keys), len(chunk))
+        new.update(tuple(r) for r in connection.exec_driver_sql(sql, tuple(params)))
+    return new
+
+
+@functools.lru_cache(maxsize=256)
+def _values_sql(
+    table: Table,
+    dialect: Any,
+    names: tuple[str, ...],
+    varying: tuple[str, ...],
+    keys: tuple[str, ...],
+    count: int,
+) -> str:
+    """The text of ``_insert_values`` for ``count`` rows: ``?1``... the constants first."""
+    quote = dialect.identifier_preparer.quote
+    constant = [n for n in names if n not in varying]
+    slots: dict[str, int] = {n: i + 1 for i, n in enumerate(constant)}
+    values = []
+    for row in range(count):
+        base = len(constant) + row * len(varying)
+        slot = {n: base + i + 1 for i, n in enumerate(varying)}
+        values.append("(" + ", ".join(f"?{slots.get(n) or slot[n]}" for n in names) + ")")
+    listed = ", ".join(quote(k) for k in keys)
+    # Names from the table's metadata, quoted; every value is a parameter.
+    return (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
+        f"VALUES {', '.join(values)} ON CONFLICT ({listed}) DO NOTHING RETURNING {listed}"
+    )
+
+
+def _varying(
+    rows: Sequence[dict[str, Any]], names: tuple[str, ...], keys: Sequence[str]
+) -> tuple[str, ...]:
+    """The columns sent per row: the keys, and those whose value is not the same in all."""
+    first = rows[0]
+    return tuple(n for n in names if n in keys or any(r[n] != first[n] for r in rows[1:]))
 
 
 def unnest_insert(
@@ -69,7 +138,7 @@ def unnest_insert(
     """
     first = rows[0]
     names = tuple(first)
-    varying = tuple(n for n in names if n in keys or any(r[n] != first[n] for r in rows[1:]))
+    varying = _varying(rows, names, keys)
     processors = _bind_processors(table, dialect)
     params: dict[str, Any] = {}
     for name in names:
