@@ -77,7 +77,17 @@ class Delivery:
 
 
 def parse_canonical(_headers: Mapping[str, Any], body: bytes) -> list[CanonicalEvent]:
-    """Bodies that are CloudEvents structured JSON already: one event, or a list of them."""
+    """Bodies that are CloudEvents structured JSON already: one event, or a list of them.
+
+    One valid event is validated from the bytes by pydantic's own JSON parser, in half the
+    time of ``json.loads`` and then validation; anything else (a list, an invalid event,
+    JSON that only ``json.loads`` takes, such as a lone surrogate escape) goes the long way,
+    which also names what is wrong.
+    """
+    try:
+        return [CanonicalEvent.model_validate_json(body)]
+    except ValidationError:
+        pass
     try:
         value = json.loads(body)
     except ValueError:
