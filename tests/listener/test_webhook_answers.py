@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from listener_helpers import SECRET, event_body, make_settings
 from sqlalchemy.exc import OperationalError
+from starlette.responses import JSONResponse
 
 from xsell_connect.listener.app import create_app
 from xsell_connect.listener.ports import InMemoryApprovalQueue, InMemoryNextBestActions, MemorySink
@@ -92,6 +93,17 @@ async def test_a_stored_webhook_answers_202_with_its_inbox_id(client: httpx.Asyn
     response = await client.post("/webhooks/bank", content=body, headers=signed("msg_1", body))
     expected = b'{"status":"stored","id":"msg_1"}'
     assert answer(response) == (202, [length(expected), JSON], expected)
+
+
+async def test_an_id_with_quotes_a_backslash_and_latin_1_is_written_as_json_response_would(
+    client: httpx.AsyncClient,
+) -> None:
+    webhook_id = 'msg "\u00e9" \\ 1'
+    body = event_body("a")
+    headers = {**signed(webhook_id, body), "webhook-id": webhook_id.encode("latin-1")}
+    response = await client.post("/webhooks/bank", content=body, headers=headers)
+    expected = JSONResponse({"status": "stored", "id": webhook_id}, 202)
+    assert answer(response) == (202, expected.raw_headers, expected.body)
 
 
 async def test_a_duplicate_answers_200_with_the_same_id(client: httpx.AsyncClient) -> None:
