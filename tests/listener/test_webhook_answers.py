@@ -15,7 +15,9 @@ import psycopg
 import pytest
 from listener_helpers import SECRET, event_body, make_settings
 from sqlalchemy.exc import OperationalError
+from starlette.applications import Starlette
 from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 
 from xsell_connect.listener.app import create_app
 from xsell_connect.listener.ports import InMemoryApprovalQueue, InMemoryNextBestActions, MemorySink
@@ -227,6 +229,22 @@ async def test_an_unexpected_error_answers_500_logs_and_reaches_the_server(
             transport=httpx.ASGITransport(app=app), base_url="http://listener"
         ) as http:
             await http.post("/webhooks/bank", content=b"{}")
+
+
+async def test_the_starlette_route_answers_as_the_fast_path(services: Services) -> None:
+    app = create_app(services)
+
+    async def through_starlette(scope: Scope, receive: Receive, send: Send) -> None:
+        await Starlette.__call__(app, scope, receive, send)
+
+    transport = httpx.ASGITransport(app=through_starlette)
+    body = event_body("a")
+    async with httpx.AsyncClient(transport=transport, base_url="http://listener") as http:
+        stored = await http.post("/webhooks/bank", content=body, headers=signed("msg_1", body))
+        refused = await http.post("/webhooks/bank", content=body)
+    expected = b'{"status":"stored","id":"msg_1"}'
+    assert answer(stored) == (202, [length(expected), JSON], expected)
+    assert answer(refused)[0] == 401
 
 
 async def test_deliveries_and_failures_are_counted_by_outcome_and_reason(
