@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import httpx
 import pytest
-from listener_helpers import SECRET, event_body
-from sqlalchemy.exc import IntegrityError, OperationalError
+from listener_helpers import SECRET, event_body, make_settings
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from xsell_connect.listener.app import create_app
 from xsell_connect.listener.ingest import Accepted, Outcome
@@ -19,6 +19,7 @@ from xsell_connect.listener.services import Services
 from xsell_connect.listener.settings import SourceSettings
 from xsell_connect.listener.webhooks import decode_secret, sign
 from xsell_connect.store import InboxStatus, Incoming
+from xsell_connect.store.inbox_async import AsyncInboxWriter
 
 PutMany = Callable[[str, Sequence[Incoming]], list[bool]]
 
@@ -220,3 +221,85 @@ async def test_a_webhook_answers_503_when_the_store_is_down(
     response = await client.post("/webhooks/bank", content=body, headers=signed("msg_1", body))
     assert response.status_code == 503
     assert response.json()["type"] == "urn:xsell-connect:problem:store-unavailable"
+
+
+@pytest.fixture
+async def pg_services(postgres_url: str) -> AsyncIterator[Services]:
+    built = Services.build(make_settings(postgres_url))
+    yield built
+    await built.intake.aclose()
+    built.store.close()
+
+
+async def test_on_postgresql_deliveries_during_a_commit_share_the_next_statement(
+    pg_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = AsyncInboxWriter(pg_services.store.inbox)
+    real = writer.put_many
+    batches: list[list[str]] = []
+    started, hold = asyncio.Event(), asyncio.Event()
+
+    async def put_many(source: str, items: Sequence[Incoming]) -> list[bool]:
+        batches.append([item.event_id for item in items])
+        if len(batches) == 1:
+            started.set()
+            await hold.wait()
+        return await real(source, items)
+
+    monkeypatch.setattr(writer, "put_many", put_many)
+    intake = GroupCommit(pg_services.ingestor, committers=1, writer=writer)
+    first = asyncio.create_task(accept_all(intake, bank(pg_services), ["d-0"]))
+    await started.wait()
+    rest = asyncio.create_task(
+        accept_all(intake, bank(pg_services), [f"d-{n}" for n in range(1, 6)])
+    )
+    await asyncio.sleep(0.05)
+    hold.set()
+    accepted = await first + await rest
+    await writer.aclose()
+
+    assert batches == [["d-0"], ["d-1", "d-2", "d-3", "d-4", "d-5"]]
+    assert [(a.outcome, a.inbox_id) for a in accepted] == [
+        (Outcome.STORED, f"d-{n}") for n in range(6)
+    ]
+    assert pg_services.store.inbox.depth()[InboxStatus.PENDING] == 6
+
+
+async def test_on_postgresql_a_row_the_store_refuses_fails_alone(pg_services: Services) -> None:
+    source = bank(pg_services)
+    too_long = "x" * 300  # event_id is VARCHAR(255)
+    results = await asyncio.gather(
+        *(
+            pg_services.intake.accept(source, "webhook", {}, event_body(i), delivery_id=i)
+            for i in ["a", too_long, "b"]
+        ),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], DataError)
+    assert [
+        (r.outcome, r.inbox_id) for r in (results[0], results[2]) if isinstance(r, Accepted)
+    ] == [
+        (Outcome.STORED, "a"),
+        (Outcome.STORED, "b"),
+    ]
+    assert pg_services.store.inbox.depth()[InboxStatus.PENDING] == 2
+
+
+async def test_on_postgresql_a_duplicate_and_a_malformed_delivery_keep_their_outcomes(
+    pg_services: Services,
+) -> None:
+    pg_services.store.inbox.put("bank", "old", b"{}")
+    source = bank(pg_services)
+    accepted = await asyncio.gather(
+        pg_services.intake.accept(source, "webhook", {}, event_body("a"), delivery_id="old"),
+        pg_services.intake.accept(source, "webhook", {}, b"{not json", delivery_id="bad"),
+        pg_services.intake.accept(source, "webhook", {}, event_body("b"), delivery_id="new"),
+        pg_services.intake.accept(source, "webhook", {}, b"[]", delivery_id="keep-alive"),
+    )
+    assert [(a.outcome, a.inbox_id) for a in accepted] == [
+        (Outcome.DUPLICATE, "old"),
+        (Outcome.REJECTED, "bad"),
+        (Outcome.STORED, "new"),
+        (Outcome.EMPTY, "keep-alive"),
+    ]
+    assert [r.event_id for r in pg_services.store.inbox.items(InboxStatus.REJECTED)] == ["bad"]

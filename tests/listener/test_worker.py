@@ -173,6 +173,39 @@ async def test_a_stored_delivery_wakes_the_workers_from_the_consumers_thread(
     assert sum(claims.sizes) == 1
 
 
+async def test_a_stored_webhook_wakes_the_workers_without_the_loops_self_pipe(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'store.db'}",
+        workers={"count": 1, "idle_seconds": 3600, "retry_seconds": 0},
+    )
+    sink = MemorySink()
+    services = Services.build(settings, sink=sink)
+    claims = CountedClaims(services.store, monkeypatch)
+    source = settings.source("bank")
+    assert source is not None
+    loop = asyncio.get_running_loop()
+    real = loop.call_soon_threadsafe
+    woken_threadsafe: list[object] = []
+
+    def call_soon_threadsafe(callback: Callable[..., object], *args: object) -> asyncio.Handle:
+        if getattr(callback, "__func__", None) is asyncio.Event.set:
+            woken_threadsafe.append(callback)
+        return real(callback, *args)
+
+    monkeypatch.setattr(loop, "call_soon_threadsafe", call_soon_threadsafe)
+
+    async with services.lifespan(None):
+        await _until(lambda: claims.sizes == [0])
+        for key in ("k1", "k2"):  # as the webhook endpoint does, on the loop's thread
+            accepted = await services.intake.accept(source, "webhook", {}, event_body(key))
+            services.count("bank", "webhook", accepted)
+        await _until(lambda: len(sink.deliveries) == 2)
+    assert woken_threadsafe == []
+    assert sum(claims.sizes) == 2
+
+
 class MeetingSink:
     """Hands events over only once two parties are in flight together."""
 

@@ -68,7 +68,7 @@ def test_put_many_of_nothing_commits_nothing(store: Store) -> None:
 
 
 def test_put_many_of_more_rows_than_one_statement_takes(store: Store) -> None:
-    """SQLAlchemy sends at most 1,000 rows a statement; a duplicate across two is caught."""
+    """SQLite takes at most 999 parameters a statement; a duplicate across two is caught."""
     items = [Incoming(f"e-{n % 1500}", b"{}", {}) for n in range(2500)]
     assert store.inbox.put_many("mambu", items) == [True] * 1500 + [False] * 1000
     assert store.inbox.depth()[InboxStatus.PENDING] == 1500

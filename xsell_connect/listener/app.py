@@ -10,7 +10,6 @@ that the sender retries. Concurrent webhooks share their inbox commits (``intake
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,78 +20,24 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
-from xsell_connect.errors import SignatureError
 from xsell_connect.listener.api import api_routes
-from xsell_connect.listener.ingest import Outcome
+from xsell_connect.listener.endpoint import WebhookEndpoint, webhook_source
 from xsell_connect.listener.metrics import CONTENT_TYPE
 from xsell_connect.listener.page import page_routes
 from xsell_connect.listener.problems import problem
 from xsell_connect.listener.services import Services
 
-__all__ = ["create_app"]
+__all__ = ["ListenerApp", "create_app"]
 
 log = logging.getLogger("xsell_connect.listener")
 
 
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refused as soon as it passes ``limit`` (not after reading it all)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise _TooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise _TooLarge
-    return bytes(body)
-
-
-def _lower(headers: Any) -> dict[str, str]:
-    return {k.lower(): v for k, v in headers.items()}
-
-
 async def receive_webhook(request: Request) -> Response:
-    services: Services = request.app.state.services
-    name = request.path_params["source"]
-    source = services.settings.source(name)
-    verifier = services.verifiers.get(name)
-    if source is None or verifier is None:
-        return problem(404, "unknown-source", "Unknown source", f"no webhook source {name!r}")
-    try:
-        body = await _read_body(request, source.max_body_bytes)
-    except _TooLarge:
-        return problem(413, "too-large", "Payload too large", f"over {source.max_body_bytes} bytes")
-    headers = _lower(request.headers)
-    client = request.client.host if request.client else None
-    try:
-        webhook_id = verifier.verify(headers, body, client=client, now=time.time())
-    except SignatureError as exc:
-        services.metrics.verification_failures.labels(name, exc.attribute or "other").inc()
-        return problem(401, "unverified", "Webhook not verified", str(exc))
-    try:
-        accepted = await services.intake.accept(
-            source, "webhook", headers, body, delivery_id=webhook_id
-        )
-    except Exception:
-        log.exception("inbox commit failed for source %s", name)
-        return problem(503, "store-unavailable", "Store unavailable", "try again later")
-    services.count(name, "webhook", accepted)
-    if accepted.outcome is Outcome.REJECTED:
-        return problem(
-            400,
-            "malformed",
-            "Malformed event",
-            accepted.reason or "malformed",
-            attribute=accepted.attribute,
-            inbox_id=accepted.inbox_id,
-        )
-    status = 202 if accepted.outcome is Outcome.STORED else 200
-    return JSONResponse({"status": accepted.outcome.value, "id": accepted.inbox_id}, status)
+    """The route's endpoint, for a request that did not take ``ListenerApp``'s fast path."""
+    webhooks: WebhookEndpoint = request.app.webhooks
+    return await webhooks.answer(request.path_params["source"], request.scope, request.receive)
 
 
 async def healthz(request: Request) -> Response:
@@ -139,7 +84,41 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return problem(500, "internal", "Internal error", "the listener failed; see its log")
 
 
-def create_app(services: Services) -> Starlette:
+class ListenerApp(Starlette):
+    """Starlette, with ``POST /webhooks/{source}`` answered before the middleware stack.
+
+    The webhook endpoint (``endpoint.WebhookEndpoint``) gets the request first, straight
+    from the server; an error it does not answer itself is answered as Starlette's
+    ``ServerErrorMiddleware`` would (the 500 problem, logged, raised on to the server).
+    Everything else, other methods on the same path included, goes through Starlette.
+    """
+
+    def __init__(self, webhooks: WebhookEndpoint, **options: Any) -> None:
+        super().__init__(**options)
+        self.webhooks = webhooks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await super().__call__(scope, receive, send)
+            return
+        name = webhook_source(scope)
+        if name is None:
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        started = False
+        try:
+            response = await self.webhooks.answer(name, scope, receive)
+            started = True
+            await response(scope, receive, send)
+        except Exception as exc:
+            error = await _server_error(Request(scope), exc)
+            if not started:
+                await error(scope, receive, send)
+            raise
+
+
+def create_app(services: Services) -> ListenerApp:
     """The ASGI app over ``services``; ``services.lifespan`` runs workers and the consumer."""
     routes = [
         Route("/webhooks/{source}", receive_webhook, methods=["POST"]),
@@ -149,7 +128,8 @@ def create_app(services: Services) -> Starlette:
         *api_routes(),
         *page_routes(),
     ]
-    app = Starlette(
+    app = ListenerApp(
+        WebhookEndpoint(services),
         routes=routes,
         lifespan=services.lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},

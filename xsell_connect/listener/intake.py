@@ -10,6 +10,12 @@ futures, and goes on while more are waiting; at most ``committers`` batches are 
 Nothing waits for a batch to fill: alone, a delivery is a batch of one, so latency at low
 load is what it was, and batches grow only when requests arrive faster than commits end.
 
+On PostgreSQL the commit is awaited on the event loop instead (``writer``, an
+``AsyncInboxWriter``: an autocommitted statement per source and transport, no thread):
+the deliveries are parsed on the loop, then their rows inserted. There the thread cost
+more than the insert: at every round trip the GIL changed hands between it and the loop
+that serves the requests.
+
 Failures keep the one-by-one answers. A batch that fails on what may be one bad row is
 committed again one delivery at a time, so that a bad delivery cannot fail its
 neighbours; a store that is down (a connection error, a pool timeout) fails every
@@ -28,6 +34,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from xsell_connect.listener.ingest import Accepted, Delivery, Ingestor
 from xsell_connect.listener.settings import SourceSettings
+from xsell_connect.store.inbox_async import AsyncInboxWriter
 
 __all__ = ["GroupCommit"]
 
@@ -46,8 +53,16 @@ class _Waiting:
 class GroupCommit:
     """Commit concurrent deliveries to the inbox together (see the module docstring)."""
 
-    def __init__(self, ingestor: Ingestor, *, max_batch: int = 128, committers: int = 2) -> None:
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        *,
+        max_batch: int = 128,
+        committers: int = 2,
+        writer: AsyncInboxWriter | None = None,
+    ) -> None:
         self._ingestor = ingestor
+        self._writer = writer
         self._max_batch = max_batch
         self._committers = committers
         self._waiting: list[_Waiting] = []
@@ -95,11 +110,8 @@ class GroupCommit:
 
     def _accept_all(self, batch: list[_Waiting]) -> list[Accepted]:
         """``accept_many`` per (source, transport) of the batch; outcomes in batch order."""
-        groups: dict[tuple[str, str], list[int]] = {}
-        for index, waiting in enumerate(batch):
-            groups.setdefault((waiting.source.name, waiting.transport), []).append(index)
         results: dict[int, Accepted] = {}
-        for indexes in groups.values():
+        for indexes in _groups(batch):
             first = batch[indexes[0]]
             accepted = self._ingestor.accept_many(
                 first.source, first.transport, [batch[i].delivery for i in indexes]
@@ -107,9 +119,32 @@ class GroupCommit:
             results.update(zip(indexes, accepted, strict=True))
         return [results[i] for i in range(len(batch))]
 
+    async def _accept_all_async(self, batch: list[_Waiting]) -> list[Accepted]:
+        """``_accept_all`` with ``writer``'s commits, awaited on the loop."""
+        assert self._writer is not None
+        results: dict[int, Accepted] = {}
+        for indexes in _groups(batch):
+            first = batch[indexes[0]]
+            staged = self._ingestor.stage(
+                first.source, first.transport, [batch[i].delivery for i in indexes]
+            )
+            fresh = await self._writer.put_many(first.source.name, staged.items)
+            results.update(zip(indexes, staged.outcomes(fresh), strict=True))
+        return [results[i] for i in range(len(batch))]
+
+    async def _run(self, batch: list[_Waiting]) -> list[Accepted]:
+        if self._writer is not None:
+            return await self._accept_all_async(batch)
+        return await anyio.to_thread.run_sync(self._accept_all, batch)
+
+    async def aclose(self) -> None:
+        """Close the writer's connections (the lifespan's end)."""
+        if self._writer is not None:
+            await self._writer.aclose()
+
     async def _commit(self, batch: list[_Waiting]) -> None:
         try:
-            results = await anyio.to_thread.run_sync(self._accept_all, batch)
+            results = await self._run(batch)
         except Exception as exc:
             if len(batch) == 1 or isinstance(exc, _STORE_DOWN):
                 for waiting in batch:
@@ -123,11 +158,19 @@ class GroupCommit:
 
     async def _commit_alone(self, waiting: _Waiting) -> None:
         try:
-            [accepted] = await anyio.to_thread.run_sync(self._accept_all, [waiting])
+            [accepted] = await self._run([waiting])
         except Exception as exc:
             _settle(waiting, exc)
             return
         _settle(waiting, accepted)
+
+
+def _groups(batch: list[_Waiting]) -> list[list[int]]:
+    """The batch's indexes by (source, transport): each group is committed together."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, waiting in enumerate(batch):
+        groups.setdefault((waiting.source.name, waiting.transport), []).append(index)
+    return list(groups.values())
 
 
 def _settle(waiting: _Waiting, outcome: Accepted | Exception) -> None:

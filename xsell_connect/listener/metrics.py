@@ -50,6 +50,15 @@ class _ScrapeCollector(Collector):
         yield breakers
 
 
+def _child(
+    counter: Counter, children: dict[tuple[str, str, str], Counter], values: tuple[str, str, str]
+) -> Counter:
+    child = children.get(values)
+    if child is None:  # two threads may both get here: labels() gives both the same child
+        child = children[values] = counter.labels(*values)
+    return child
+
+
 class ListenerMetrics:
     def __init__(
         self, depth: Callable[[], Mapping[str, int]], stats: PipelineStats | None = None
@@ -81,6 +90,18 @@ class ListenerMetrics:
             registry=self.registry,
         )
         self.registry.register(_ScrapeCollector(depth, stats))
+        # Children by label values, looked up once: ``labels`` validates its values and
+        # takes a lock on every call, twice per webhook.
+        self._delivered: dict[tuple[str, str, str], Counter] = {}
+        self._events_in: dict[tuple[str, str, str], Counter] = {}
+
+    def delivered(self, source: str, transport: str, outcome: str) -> None:
+        """Count one delivery in ``deliveries``."""
+        _child(self.deliveries, self._delivered, (source, transport, outcome)).inc()
+
+    def event_in(self, source: str, transport: str, kind: str) -> None:
+        """Count one accepted canonical event in ``events_in``."""
+        _child(self.events_in, self._events_in, (source, transport, kind)).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

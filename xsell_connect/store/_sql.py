@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -9,7 +10,13 @@ from typing import Any
 from sqlalchemy import Connection, Row, String, Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-__all__ = ["claim_leased", "insert_ignore", "insert_ignore_many", "settle_leased"]
+__all__ = [
+    "claim_leased",
+    "insert_ignore",
+    "insert_ignore_many",
+    "settle_leased",
+    "unnest_insert",
+]
 
 #: The statuses of a leased work queue (the inbox's and the outbox's share them).
 PENDING, CLAIMED, FAILED = "pending", "claimed", "failed"
@@ -54,62 +61,161 @@ def insert_ignore_many(
 
     A key that appears twice in ``rows`` is inserted once (``DO NOTHING`` skips the second).
     Every row must have the same columns. PostgreSQL takes the rows as one array per
-    column (see ``_insert_unnest``); SQLite as an executemany of the one-row statement.
+    column (see ``unnest_insert``); SQLite as multi-row ``VALUES`` (``_insert_values``).
     ``returning`` names the columns to return instead of the keys (the generated id, say).
     """
     if not rows:
         return set()
-    wanted = list(returning or keys)
     if connection.dialect.name == "postgresql":
-        return _insert_unnest(connection, table, rows, keys, wanted)
-    stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    returned = stmt.returning(*(table.c[k] for k in wanted))
-    return {tuple(r) for r in connection.execute(returned, list(rows))}
+        sql, params = unnest_insert(connection.dialect, table, rows, keys, returning)
+        return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
+    return _insert_values(connection, table, rows, keys, returning)
 
 
-def _insert_unnest(
+#: Parameters in one SQLite statement: SQLITE_MAX_VARIABLE_NUMBER before SQLite 3.32.
+_SQLITE_MAX_PARAMETERS = 999
+
+
+def _insert_values(
     connection: Connection,
     table: Table,
     rows: Sequence[dict[str, Any]],
     keys: Sequence[str],
-    returning: Sequence[str],
+    returning: Sequence[str] = (),
 ) -> set[tuple[Any, ...]]:
-    """``INSERT ... SELECT FROM unnest(<an array per column>) ON CONFLICT DO NOTHING``.
+    """SQLite's ``insert_ignore_many``: ``INSERT ... VALUES (...), (...) ON CONFLICT DO
+    NOTHING RETURNING keys`` (or ``returning``), the statement SQLAlchemy's executemany
+    sends, with numbered parameters so that a column with one value in every row (the
+    source, the status, the time of a batch) is sent, and converted, once (SQLAlchemy runs
+    every column's bind processor on every row). The text is built once per shape and
+    number of rows.
+    """
+    dialect = connection.dialect
+    first = rows[0]
+    names = tuple(first)
+    varying = _varying(rows, names, keys)
+    processors = _bind_processors(table, dialect)
+    constants = [
+        first[n] if processors[n] is None else processors[n](first[n])
+        for n in names
+        if n not in varying
+    ]
+    per_statement = max(1, (_SQLITE_MAX_PARAMETERS - len(constants)) // len(varying))
+    new: set[tuple[Any, ...]] = set()
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        params = list(constants)
+        for row in chunk:
+            for name in varying:
+                process = processors[name]
+                params.append(row[name] if process is None else process(row[name]))
+        sql = _values_sql(
+            table, dialect, names, varying, tuple(keys), tuple(returning or keys), len(chunk)
+        )
+        new.update(tuple(r) for r in connection.exec_driver_sql(sql, tuple(params)))
+    return new
+
+
+@functools.lru_cache(maxsize=256)
+def _values_sql(
+    table: Table,
+    dialect: Any,
+    names: tuple[str, ...],
+    varying: tuple[str, ...],
+    keys: tuple[str, ...],
+    returning: tuple[str, ...],
+    count: int,
+) -> str:
+    """The text of ``_insert_values`` for ``count`` rows: ``?1``... the constants first."""
+    quote = dialect.identifier_preparer.quote
+    constant = [n for n in names if n not in varying]
+    slots: dict[str, int] = {n: i + 1 for i, n in enumerate(constant)}
+    values = []
+    for row in range(count):
+        base = len(constant) + row * len(varying)
+        slot = {n: base + i + 1 for i, n in enumerate(varying)}
+        values.append("(" + ", ".join(f"?{slots.get(n) or slot[n]}" for n in names) + ")")
+    listed = ", ".join(quote(k) for k in keys)
+    # Names from the table's metadata, quoted; every value is a parameter.
+    return (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
+        f"VALUES {', '.join(values)} ON CONFLICT ({listed}) DO NOTHING "
+        f"RETURNING {', '.join(quote(k) for k in returning)}"
+    )
+
+
+def _varying(
+    rows: Sequence[dict[str, Any]], names: tuple[str, ...], keys: Sequence[str]
+) -> tuple[str, ...]:
+    """The columns sent per row: the keys, and those whose value is not the same in all."""
+    first = rows[0]
+    return tuple(n for n in names if n in keys or any(r[n] != first[n] for r in rows[1:]))
+
+
+def unnest_insert(
+    dialect: Any,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    returning: Sequence[str] = (),
+) -> tuple[str, dict[str, Any]]:
+    """PostgreSQL's ``insert_ignore_many``, as psycopg text and parameters: ``INSERT ...
+    SELECT FROM unnest(<an array per column>) ON CONFLICT (keys) DO NOTHING RETURNING keys``
+    (or ``returning``).
 
     Why not multi-row ``VALUES`` (SQLAlchemy's "insertmanyvalues")? Its text grows with
     the rows, and psycopg spent a third of the AMQP consumer's time converting it; this
-    text is the same for any number of rows. The arrays go as binary parameters (``%b``):
-    psycopg dumps a text array element by element in Python, escaping each (4x the CPU
-    for 1 KB bodies). A column with one value in every row (the source, the status, the
-    time of a batch) goes once, as a scalar, not as an array. Values pass through the
-    columns' own bind processors first, as SQLAlchemy would apply them (JSON, UTC times).
+    text is the same for any number of rows (and built once per shape, ``_unnest_sql``).
+    The arrays go as binary parameters (``%b``): psycopg dumps a text array element by
+    element in Python, escaping each (4x the CPU for 1 KB bodies). A column with one
+    value in every row (the source, the status, the time of a batch) goes once, as a
+    scalar, not as an array. Values pass through the columns' own bind processors first,
+    as SQLAlchemy would apply them (JSON, UTC times).
     """
-    dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
     first = rows[0]
-    names = list(first)
-    same = {n for n in names if n not in keys and all(r[n] == first[n] for r in rows)}
-    varying = [n for n in names if n not in same]
+    names = tuple(first)
+    varying = _varying(rows, names, keys)
+    processors = _bind_processors(table, dialect)
+    params: dict[str, Any] = {}
+    for name in names:
+        process = processors[name]
+        if name not in varying:
+            params[name] = first[name] if process is None else process(first[name])
+        else:
+            values = [row[name] for row in rows]
+            params[name] = values if process is None else [process(v) for v in values]
+    sql = _unnest_sql(table, dialect, names, varying, tuple(keys), tuple(returning or keys))
+    return sql, params
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_sql(
+    table: Table,
+    dialect: Any,
+    names: tuple[str, ...],
+    varying: tuple[str, ...],
+    keys: tuple[str, ...],
+    returning: tuple[str, ...],
+) -> str:
+    """The text of ``unnest_insert``: the columns in ``varying`` as arrays, the rest once."""
+    quote = dialect.identifier_preparer.quote
     selected = [f"u.{quote(n)}" if n in varying else _param(table, n, dialect) for n in names]
     arrays = ", ".join(_param(table, n, dialect, array=True) for n in varying)
     listed = ", ".join(quote(k) for k in keys)
     # Names from the table's metadata, quoted; every value is a parameter.
-    sql = (
+    return (
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "  # noqa: S608
         f"SELECT {', '.join(selected)} FROM unnest({arrays}) "
         f"AS u({', '.join(quote(n) for n in varying)}) "
         f"ON CONFLICT ({listed}) DO NOTHING "
         f"RETURNING {', '.join(quote(k) for k in returning)}"
     )
-    params: dict[str, Any] = {}
-    for name in names:
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if name in same:
-            params[name] = first[name] if process is None else process(first[name])
-        else:
-            values = [row[name] for row in rows]
-            params[name] = values if process is None else [process(v) for v in values]
-    return {tuple(r) for r in connection.exec_driver_sql(sql, params)}
+
+
+@functools.lru_cache(maxsize=64)
+def _bind_processors(table: Table, dialect: Any) -> dict[str, Any]:
+    """Each column's bind processor for ``dialect`` (None: the value goes as it is)."""
+    return {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.columns}
 
 
 def _param(table: Table, name: str, dialect: Any, *, array: bool = False) -> str:

@@ -29,6 +29,8 @@ from xsell_connect.store.schema import inbox
 __all__ = ["Inbox", "InboxItem", "InboxStatus", "Incoming"]
 
 Clock = Callable[[], datetime]
+#: The inbox's deduplication key: one row per (source, event_id).
+INBOX_KEY = ("source", "event_id")
 
 
 def _utcnow() -> datetime:
@@ -97,6 +99,20 @@ def _row(source: str, item: Incoming, now: datetime) -> dict[str, Any]:
     }
 
 
+def _rows(source: str, items: Sequence[Incoming], now: datetime) -> list[dict[str, Any]]:
+    return [_row(source, item, now) for item in items]
+
+
+def _fresh(source: str, items: Sequence[Incoming], new: set[tuple[Any, ...]]) -> list[bool]:
+    """Per item, whether its key is in ``new``: the first occurrence of a key only."""
+    fresh = []
+    for item in items:
+        key = (source, item.event_id)
+        fresh.append(key in new)
+        new.discard(key)  # a second occurrence in ``items`` is a duplicate
+    return fresh
+
+
 class Inbox:
     """Raw events, durable and deduplicated; see the module docstring for the life cycle."""
 
@@ -104,9 +120,17 @@ class Inbox:
         self._engine = engine
         self._clock = clock
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
     def _insert(self, values: dict[str, Any]) -> bool:
         with self._engine.begin() as connection:
-            return insert_ignore(connection, inbox, values, ["source", "event_id"])
+            return insert_ignore(connection, inbox, values, INBOX_KEY)
 
     def put(
         self,
@@ -143,16 +167,10 @@ class Inbox:
         """
         if not items:
             return []
-        now = self._clock()
+        rows = _rows(source, items, self._clock())
         with self._engine.begin() as connection:
-            rows = [_row(source, i, now) for i in items]
-            new = insert_ignore_many(connection, inbox, rows, ["source", "event_id"])
-        fresh = []
-        for item in items:
-            key = (source, item.event_id)
-            fresh.append(key in new)
-            new.discard(key)  # a second occurrence in ``items`` is a duplicate
-        return fresh
+            new = insert_ignore_many(connection, inbox, rows, INBOX_KEY)
+        return _fresh(source, items, new)
 
     def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
