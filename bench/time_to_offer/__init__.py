@@ -52,7 +52,7 @@ from bench.time_to_offer import stack as parts
 from bench.time_to_offer.events import PRODUCT_HEADER, Party
 from bench.time_to_offer.stages import cpu_seconds, offers_done, stage_times, store_counts
 
-__all__ = ["P50_MS", "P99_MS", "Phase", "measure", "run"]
+__all__ = ["P50_MS", "P99_MS", "Phase", "measure", "refused_requests", "run"]
 
 log = logging.getLogger("bench.time_to_offer")
 
@@ -157,6 +157,18 @@ def _landed(stack: parts.Stack) -> dict[str, float]:
 
 _CUSTOMER_IN_PATH = re.compile(r"/customers/([^/]+)")
 _ACCOUNT_IN_QUERY = re.compile(r"(?:^|&)accountId=([^&]+)")
+
+
+def refused_requests(entries: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Requests the core answered with a status of 300 or more, by operation and status.
+
+    On a healthy run these are Transact's business answers, not faults: an empty listing
+    is a 400 "No records found" (reference: the sandbox's errors for empty results), and an
+    advert that meets an override is refused once, then resubmitted with it accepted.
+    """
+    counts = Counter(f"{e['method']} {e['operation']} {e['status']}" for e in entries
+                     if e["status"] >= 300)  # fmt: skip
+    return dict(sorted(counts.items()))
 
 
 def requests_per_event(
@@ -330,7 +342,9 @@ def measure(
         path_rate, cpu = _run_path(stack, bank, path_warm, path, rate, run, listener, profile)
         log.info("reading the journal and the store")
         records = _records(stack)
-        requests = requests_per_event(parts.journal(stack), bank, path)
+        entries = parts.journal(stack)
+        requests = requests_per_event(entries, bank, path)
+        refused = refused_requests(entries)
         for phase in (floor, path):
             mine = {p.number for p in phase.parties}
             for party, at in records:
@@ -349,6 +363,7 @@ def measure(
         "floor": {**floor.summary(), "publish_rate": round(floor_rate, 1)},
         "stages_ms": stages,
         "core_requests_per_event": requests,
+        "core_requests_refused": refused,
         "store": counts,
         "load_average": [round(x, 2) for x in load_before],
     }
@@ -362,6 +377,7 @@ def figures(result: dict[str, Any]) -> list[Figure]:
         "floor": floor,
         "stages_ms": result["stages_ms"],
         "core_requests_per_event": result["core_requests_per_event"],
+        "core_requests_refused": result["core_requests_refused"],
         "store": result["store"],
         "customers": result["customers"],
         "load_average": result["load_average"],

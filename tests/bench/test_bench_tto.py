@@ -44,3 +44,34 @@ def test_time_to_offer_smoke_run_lands_one_offer_per_event(
         "outbox_to_core",
     }
     assert p50.detail["store"]["decisions"] == {"offered": 23}  # 3 warm-up events, then 20
+    # Only Transact's business answers: empty listings ("No records found") and overrides.
+    assert set(p50.detail["core_requests_refused"]) <= {
+        "GET list_adverts 400",
+        "GET list_contacts 400",
+        "GET search_transactions 400",
+        "POST create_advert 400",
+    }
+
+
+def test_refused_requests_are_counted_by_operation_and_status(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.time_to_offer import refused_requests
+
+    def entry(method: str, operation: str, status: int) -> dict[str, object]:
+        return {"method": method, "operation": operation, "status": status}
+
+    entries = [
+        entry("GET", "list_adverts", 400),
+        entry("GET", "list_adverts", 200),
+        entry("POST", "create_advert", 400),
+        entry("GET", "list_adverts", 400),
+        entry("POST", "create_advert", 201),
+        entry("PUT", "update_customer", 409),
+    ]
+    assert refused_requests(entries) == {
+        "GET list_adverts 400": 2,
+        "POST create_advert 400": 1,
+        "PUT update_customer 409": 1,
+    }
