@@ -55,6 +55,9 @@ P99_TARGET_MS = 50.0
 CONCURRENCY = 32
 #: Store cases: name -> how to get a store URL (see ``_store``).
 CASES = ("postgresql", "sqlite")
+#: uvicorn (--loop, --http) of both servers: what the listener runs with (``auto``: uvloop
+#: and httptools, installed with the listener extra), then pure asyncio and h11.
+SERVERS = (("auto", "auto"), ("asyncio", "h11"))
 #: Where the benchmark creates (and drops) its PostgreSQL database.
 POSTGRES_ADMIN = os.environ.get(
     "XSELL_BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres dbname=test"
@@ -306,7 +309,7 @@ def figures(case: str, result: dict[str, Any]) -> list[Figure]:
     bare_rate = round(bare["rate"], 1)
     peak = Figure(
         benchmark="listener",
-        case=f"webhook → {case} inbox, peak",
+        case=f"webhook → {case} inbox, {sizes.loop}/{sizes.http}, peak",
         metric="req/s",
         value=peak_rate,
         baseline=bare_rate,
@@ -333,7 +336,7 @@ def figures(case: str, result: dict[str, Any]) -> list[Figure]:
     p99, bare_p99 = path_half["p99_ms"], bare_half["p99_ms"]
     half = Figure(
         benchmark="listener",
-        case=f"webhook → {case} inbox, half peak",
+        case=f"webhook → {case} inbox, {sizes.loop}/{sizes.http}, half peak",
         metric="ms p99",
         value=p99,
         baseline=bare_p99,
@@ -374,13 +377,20 @@ def _store(case: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(smoke: bool = False, cases: tuple[str, ...] = CASES) -> list[Figure]:
-    """Each store case's two figures (``python -m bench listener``)."""
-    sizes = Sizes.smoke() if smoke else Sizes()
+def run(
+    smoke: bool = False,
+    cases: tuple[str, ...] = CASES,
+    servers: tuple[tuple[str, str], ...] = SERVERS,
+) -> list[Figure]:
+    """Two figures per store case and server setting (``python -m bench listener``); a
+    smoke run takes the first setting only."""
+    base = Sizes.smoke() if smoke else Sizes()
+    settings = [_resolved(dataclasses.replace(base, loop=lp, http=ht)) for lp, ht in servers]
     found: list[Figure] = []
-    for case in cases:
-        with _store(case) as url:
-            found.extend(figures(case, measure(url, sizes)))
+    for sizes in list(dict.fromkeys(settings))[: 1 if smoke else None]:  # auto may be h11
+        for case in cases:
+            with _store(case) as url:
+                found.extend(figures(case, measure(url, sizes)))
     return found
 
 

@@ -25,11 +25,14 @@ def test_the_listener_benchmark_runs_on_postgresql(postgres_url: str) -> None:
     result = measure(postgres_url, Sizes.smoke())
     peak, half = figures("postgresql", result)
 
+    server = f"{result['sizes'].loop}/{result['sizes'].http}"
+    assert server in {"uvloop/httptools", "asyncio/h11"}
     assert (peak.benchmark, peak.case, peak.metric) == (
         "listener",
-        "webhook → postgresql inbox, peak",
+        f"webhook → postgresql inbox, {server}, peak",
         "req/s",
     )
+    assert half.case == f"webhook → postgresql inbox, {server}, half peak"
     assert peak.value > 0
     assert peak.baseline > 0
     assert peak.ratio == pytest.approx(peak.value / peak.baseline)  # a rate: path / baseline
