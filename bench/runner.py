@@ -74,7 +74,8 @@ def _updated(
 ) -> tuple[list[Figure], dict[str, Any]]:
     """The earlier result with ``names``' figures replaced (in ``BENCHMARKS`` order).
 
-    The machine line keeps the earlier run's and names the benchmarks run again, and when.
+    The machine line keeps the earlier run's and adds which benchmarks ran again, when and
+    at which commit, after any earlier such note.
     """
     if not path.is_file():
         return figures, info
@@ -83,7 +84,10 @@ def _updated(
     order = list(BENCHMARKS)
     merged = sorted(kept + figures, key=lambda f: order.index(f.benchmark))
     machine_info = dict(earlier["machine"])
-    machine_info["rerun"] = f"{', '.join(names)} again at {info['date']}"
+    note = f"{', '.join(names)} again at {info['date']}"
+    if info.get("commit"):
+        note += f", commit `{info['commit']}`"
+    machine_info["rerun"] = "; ".join(n for n in (machine_info.get("rerun"), note) if n)
     return merged, machine_info
 
 

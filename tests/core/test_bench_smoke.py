@@ -102,3 +102,12 @@ def test_update_replaces_only_the_benchmarks_run_again(
     merged, info = _updated(path, ["normalize"], [figure("normalize", 3.0)], {"date": "now"})
     assert [(f.benchmark, f.value) for f in merged] == [("normalize", 3.0), ("amqp", 1.0)]
     assert info == {"date": "then", "rerun": "normalize again at now"}
+
+    path.write_text(json.dumps({"machine": info, "figures": [f.as_dict() for f in merged]}))
+    again = {"date": "later", "commit": "abc1234"}
+    merged, info = _updated(path, ["amqp"], [figure("amqp", 5.0)], again)
+    assert [(f.benchmark, f.value) for f in merged] == [("normalize", 3.0), ("amqp", 5.0)]
+    assert info == {
+        "date": "then",
+        "rerun": "normalize again at now; amqp again at later, commit `abc1234`",
+    }
