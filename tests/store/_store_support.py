@@ -63,3 +63,14 @@ def make_decision(i: int = 1, **changes: object) -> Decision:
         "decided_at": at,
     }
     return Decision.model_validate(values | changes)
+
+
+class Monotonic:
+    """A stand-in for the engine's monotonic clock, moved by hand (``now += seconds``);
+    the ``monotonic`` fixture (conftest) installs it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now

@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from _store_support import Monotonic
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -14,23 +15,8 @@ from xsell_connect.store import engine as engine_module
 from xsell_connect.store import make_engine
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(engine_module, "_monotonic", fake)
-    return fake
-
-
-@pytest.fixture
-def engine(postgres_url: str, clock: Clock) -> Iterator[Engine]:
+def engine(postgres_url: str, monotonic: Monotonic) -> Iterator[Engine]:
     made = make_engine(postgres_url, pool_size=1, max_overflow=0)
     yield made
     made.dispose()
@@ -61,29 +47,29 @@ def terminate(postgres_url: str, pid: int) -> None:
 
 
 def test_a_connection_checked_in_a_moment_ago_is_used_without_a_ping(
-    engine: Engine, pings: list[object], clock: Clock
+    engine: Engine, pings: list[object], monotonic: Monotonic
 ) -> None:
     first = backend_pid(engine)
-    clock.now += engine_module.PING_AFTER_IDLE_SECONDS
+    monotonic.now += engine_module.PING_AFTER_IDLE_SECONDS
     assert backend_pid(engine) == first
     assert pings == []
 
 
 def test_a_connection_idle_past_the_limit_is_pinged_then_used(
-    engine: Engine, pings: list[object], clock: Clock
+    engine: Engine, pings: list[object], monotonic: Monotonic
 ) -> None:
     first = backend_pid(engine)
-    clock.now += engine_module.PING_AFTER_IDLE_SECONDS + 0.5
+    monotonic.now += engine_module.PING_AFTER_IDLE_SECONDS + 0.5
     assert backend_pid(engine) == first
     assert len(pings) == 1
 
 
 def test_a_dead_idle_connection_is_replaced_before_use(
-    engine: Engine, pings: list[object], clock: Clock, postgres_url: str
+    engine: Engine, pings: list[object], monotonic: Monotonic, postgres_url: str
 ) -> None:
     first = backend_pid(engine)
     terminate(postgres_url, first)
-    clock.now += engine_module.PING_AFTER_IDLE_SECONDS + 0.5
+    monotonic.now += engine_module.PING_AFTER_IDLE_SECONDS + 0.5
     second = backend_pid(engine)
     assert second != first
     assert len(pings) == 1  # the dead one; the new connection is fresh
@@ -101,7 +87,9 @@ def test_a_dead_connection_used_a_moment_ago_fails_once_then_the_pool_reconnects
     assert pings == []
 
 
-def test_an_explicit_pool_pre_ping_is_sqlalchemys_own(postgres_url: str, clock: Clock) -> None:
+def test_an_explicit_pool_pre_ping_is_sqlalchemys_own(
+    postgres_url: str, monotonic: Monotonic
+) -> None:
     made = make_engine(postgres_url, pool_pre_ping=True)
     try:
         assert made.pool._pre_ping is True

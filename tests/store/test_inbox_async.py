@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from _store_support import Monotonic
 from sqlalchemy.exc import DataError, OperationalError
 
 from xsell_connect.store import InboxStatus, Incoming, Store
@@ -16,21 +17,6 @@ from xsell_connect.store import engine as engine_module
 from xsell_connect.store.inbox_async import AsyncInboxWriter
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(engine_module, "_monotonic", fake)
-    return fake
 
 
 @pytest.fixture
@@ -143,23 +129,23 @@ async def test_a_store_that_is_down_raises_operational_error() -> None:
 
 
 async def test_a_connection_used_a_moment_ago_is_reused_without_a_ping(
-    writer: AsyncInboxWriter, postgres_url: str, clock: Clock
+    writer: AsyncInboxWriter, postgres_url: str, monotonic: Monotonic
 ) -> None:
     await writer.put_many("mambu", [Incoming("e-1", b"{}", {})])
     first = await backend_pids(postgres_url)
-    clock.now += engine_module.PING_AFTER_IDLE_SECONDS
+    monotonic.now += engine_module.PING_AFTER_IDLE_SECONDS
     await writer.put_many("mambu", [Incoming("e-2", b"{}", {})])
     assert await backend_pids(postgres_url) == first
     assert len(first) == 1
 
 
 async def test_a_dead_connection_idle_past_the_limit_is_replaced_before_use(
-    store: Store, writer: AsyncInboxWriter, postgres_url: str, clock: Clock
+    store: Store, writer: AsyncInboxWriter, postgres_url: str, monotonic: Monotonic
 ) -> None:
     await writer.put_many("mambu", [Incoming("e-1", b"{}", {})])
     first = await backend_pids(postgres_url)
     await terminate(postgres_url, first)
-    clock.now += engine_module.PING_AFTER_IDLE_SECONDS + 0.5
+    monotonic.now += engine_module.PING_AFTER_IDLE_SECONDS + 0.5
     assert await writer.put_many("mambu", [Incoming("e-2", b"{}", {})]) == [True]
     second = await backend_pids(postgres_url)
     assert len(second) == 1
