@@ -14,7 +14,7 @@ from sqlalchemy import update
 from xsell_connect.listener.ingest import Parsers
 from xsell_connect.listener.ports import MemorySink
 from xsell_connect.listener.services import Services
-from xsell_connect.listener.settings import WorkerSettings
+from xsell_connect.listener.settings import SourceSettings, WorkerSettings
 from xsell_connect.listener.worker import InboxWorker
 from xsell_connect.models import CanonicalEvent
 from xsell_connect.store import InboxStatus, Store
@@ -148,9 +148,11 @@ async def test_a_committed_item_wakes_an_idle_worker_before_its_next_poll(
     store.close()
 
 
-async def test_a_stored_delivery_wakes_the_workers_from_the_consumers_thread(
+def _one_idle_worker(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Services, MemorySink, CountedClaims, SourceSettings]:
+    """Services with one inbox worker that only a wake-up (never its idle poll) sets off,
+    its claims counted, and the ``bank`` source."""
     settings = make_settings(
         f"sqlite:///{tmp_path / 'store.db'}",
         workers={"count": 1, "idle_seconds": 3600, "retry_seconds": 0},
@@ -160,6 +162,13 @@ async def test_a_stored_delivery_wakes_the_workers_from_the_consumers_thread(
     claims = CountedClaims(services.store, monkeypatch)
     source = settings.source("bank")
     assert source is not None
+    return services, sink, claims, source
+
+
+async def test_a_stored_delivery_wakes_the_workers_from_the_consumers_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, sink, claims, source = _one_idle_worker(tmp_path, monkeypatch)
 
     def deliver() -> None:  # what the AMQP consumer does, on its own thread
         accepted = services.ingestor.accept(source, "amqp", {}, event_body("k1"))
@@ -176,15 +185,7 @@ async def test_a_stored_delivery_wakes_the_workers_from_the_consumers_thread(
 async def test_a_stored_webhook_wakes_the_workers_without_the_loops_self_pipe(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = make_settings(
-        f"sqlite:///{tmp_path / 'store.db'}",
-        workers={"count": 1, "idle_seconds": 3600, "retry_seconds": 0},
-    )
-    sink = MemorySink()
-    services = Services.build(settings, sink=sink)
-    claims = CountedClaims(services.store, monkeypatch)
-    source = settings.source("bank")
-    assert source is not None
+    services, sink, claims, source = _one_idle_worker(tmp_path, monkeypatch)
     loop = asyncio.get_running_loop()
     real = loop.call_soon_threadsafe
     woken_threadsafe: list[object] = []
