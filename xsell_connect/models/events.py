@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
-from ._base import CanonicalModel
+from ._base import CanonicalModel, prechecked
 
 __all__ = ["EVENT_NAMESPACE", "CanonicalEvent", "EventType", "event_id"]
 
@@ -140,12 +140,7 @@ class CanonicalEvent(CanonicalModel):
                 values["time"] = time
                 values["subject"] = values["partitionkey"] = subject
                 values["data"] = payload
-                built = cls.__new__(cls)
-                _set(built, "__dict__", values)
-                _set(built, "__pydantic_fields_set__", set(_FIELDS_SET))
-                _set(built, "__pydantic_extra__", None)
-                _set(built, "__pydantic_private__", None)
-                return built
+                return prechecked(cls, values, _FIELDS_SET)
         event: CanonicalEvent = cls.__pydantic_validator__.validate_python(
             {
                 "id": event_id(platform, kind, key),
@@ -176,7 +171,6 @@ class CanonicalEvent(CanonicalModel):
         return cls.model_validate({**attributes, "data": data if data is not None else {}})
 
 
-_set = object.__setattr__
 _exact_type = type  # ``wrap`` takes a parameter named ``type``
 #: The fields ``wrap`` sets, as the validator records them (``model_fields_set``, a
 #: set of each event's own: ``model_copy`` adds to it).

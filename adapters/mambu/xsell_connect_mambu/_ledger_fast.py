@@ -2,10 +2,20 @@
 
 Any record off the normal shape raises ``_Slow`` and goes back through the
 ``RecordReader`` path in ``mapping.py``, which produces the exact ``MappingError``.
+
+The entry is built without running ``LedgerEntry``'s validator (about half of this
+path's cost): every value is read here with its exact type, and the few constraints the
+reads do not already guarantee (the currency, country and platform patterns, a non-blank
+account id) are checked here. Anything else raises ``_Slow``. The tests pin both halves:
+on every fixture and mock record, and on records mutated at random, the validator
+accepts what this path builds and the ``RecordReader`` path builds the same entry; and a
+digest of ``LedgerEntry``'s JSON Schema, so that a change to the model fails the tests
+until these checks are looked at again.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
@@ -17,6 +27,7 @@ from xsell_connect.models import (
     LedgerEntry,
     ProductFamily,
 )
+from xsell_connect.models._base import prechecked
 
 from ._codes import Codes, jsonable, trim
 
@@ -50,11 +61,11 @@ def ledger_entry_fast(
 ) -> LedgerEntry:
     """``_ledger_entry`` for a well-formed record, reading the dict directly (hot path).
 
-    It accepts exactly what ``_ledger_entry`` accepts and yields the same entry; anything
-    else (a wrong type, a blank required field, a bad date, a failed validation) raises
-    ``_Slow`` or pydantic's error, and the caller maps the record again with
-    ``RecordReader`` for the precise ``MappingError``. The entry is still validated by
-    ``LedgerEntry.model_validate``. Keep the two functions in step.
+    For a record on the happy path it yields the entry ``_ledger_entry`` yields; anything
+    else (a wrong type, a blank required field, a bad date, a value the canonical model
+    would refuse) raises ``_Slow``, and the caller maps the record again with
+    ``RecordReader`` for the precise ``MappingError``. The entry is built without the
+    validator (see the module's docstring). Keep the two functions in step.
     """
     get = raw.get
     tx_type = get("type")
@@ -98,10 +109,19 @@ def ledger_entry_fast(
         booking_day = _day(_stamp(booked), tz)
     currency = _text(raw, "currencyCode") or currency
     source_id, ident = get("encodedKey"), get("id")
-    if currency is None or type(source_id) is not str or type(ident) is not str:
+    if currency not in _CURRENCIES:
+        _remember(_CURRENCIES, _CURRENCY, currency)
+    if type(source_id) is not str or type(ident) is not str:
         raise _SLOW
     if not source_id.strip() or not ident.strip():
         raise _SLOW
+    if type(account_id) is not str or not account_id:
+        raise _SLOW
+    if platform not in _PLATFORMS:
+        _remember(_PLATFORMS, _PLATFORM, platform)
+    merchant_country = country_code(merchant_country)
+    if merchant_country is not None and merchant_country not in _COUNTRIES:
+        _remember(_COUNTRIES, _COUNTRY, merchant_country)
     extra: dict[str, Any] = {}
     for key in _LEDGER_EXTRA:
         value = get(key)
@@ -115,15 +135,17 @@ def ledger_entry_fast(
         balance_after = None if owed is None else trim(-owed)
     else:
         balance_after = _number(balances.get("totalBalance"))
-    values: dict[str, Any] = {
+    values: dict[str, Any] = {  # every field of LedgerEntry, in the model's order
         "platform": platform,
         "source_id": source_id,
+        "extra": extra,
         "id": ident,
         "account_id": account_id,
         "amount": abs(amount),
         "currency": currency,
         "credit_debit": direction,
         "status": EntryStatus.INFO if base in Codes.INFO_TYPES else EntryStatus.BOOK,
+        "status_raw": None,
         "booking_date": booking_day,
         "value_date": value_day,
         "booked_at": booked_at,
@@ -131,18 +153,35 @@ def ledger_entry_fast(
         "description": _text(raw, "notes"),
         "counterparty": _text(card, "name") or _fast_counterparty(get("paymentDetails"), direction),
         "merchant_category_code": mcc,
-        "merchant_country": country_code(merchant_country),
+        "merchant_country": merchant_country,
         "channel": channel,
         "balance_after": balance_after,
         "reversal": adjustment or base in Codes.REVERSAL_TYPES,
-        "extra": extra,
     }
-    entry: LedgerEntry = _validate_entry(values)
-    return entry
+    return prechecked(LedgerEntry, values, _GIVEN)
 
 
-_validate_entry = LedgerEntry.__pydantic_validator__.validate_python  # model_validate, less a hop
+#: The fields the validator would record as given: all but ``status_raw``, which the
+#: RecordReader path leaves to its default.
+_GIVEN = frozenset(LedgerEntry.model_fields) - {"status_raw"}
 _EMPTY: dict[str, Any] = {}
+#: The patterns of ``LedgerEntry.currency``, ``merchant_country`` and ``platform`` (as
+#: ``fullmatch``: pydantic's ``$`` does not match before a final newline, Python's does).
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_PLATFORM = re.compile(r"[a-z][a-z0-9_]*")
+#: Values already seen to match, so a stream checks each distinct one once (bounded).
+_CURRENCIES: set[str] = set()
+_COUNTRIES: set[str] = set()
+_PLATFORMS: set[str] = set()
+
+
+def _remember(seen: set[str], pattern: re.Pattern[str], value: Any) -> None:
+    """Note ``value`` as valid, or raise ``_Slow`` when it does not match ``pattern``."""
+    if type(value) is not str or pattern.fullmatch(value) is None:
+        raise _SLOW
+    if len(seen) < 1024:
+        seen.add(value)
 
 
 def _sub(value: Any) -> dict[str, Any]:
@@ -164,12 +203,12 @@ def _text(record: dict[str, Any], key: str) -> str | None:
 
 def _number(value: Any) -> Decimal | None:
     """An optional amount, as ``amount()`` reads it (trimmed)."""
-    if value is None or value == "":
-        return None
-    if type(value) is Decimal:
+    if type(value) is Decimal:  # first: ``Decimal == str`` asks numbers.Number (an ABC)
         if not value.is_finite():
             raise _SLOW
         return trim(value)
+    if value is None or value == "":
+        return None
     if type(value) is int:
         return trim(Decimal(value))
     raise _SLOW

@@ -18,8 +18,6 @@ from datetime import tzinfo
 from decimal import Decimal
 from typing import Any
 
-import pydantic
-
 from xsell_connect.mapping import RecordReader, build_model, country_code
 from xsell_connect.models import (
     Account,
@@ -198,7 +196,7 @@ def to_ledger_entry(
     if type(raw) is dict:
         try:
             return ledger_entry_fast(raw, kind, account_id, family, currency, platform, tz)
-        except (Slow, pydantic.ValidationError):
+        except Slow:
             pass  # the reader below raises the MappingError, with the record and the path
     return _ledger_entry(raw, kind, account_id, family, currency, platform, tz)
 
