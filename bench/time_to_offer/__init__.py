@@ -10,6 +10,13 @@ Transact delivers its business events on a message broker as CloudEvents, which 
 journey starts at a bank. Every event has a customer of its own and leads to exactly one
 offer (``events``).
 
+The listener runs as ``--listeners`` processes (default 2, one per core of the machine the
+figures are taken on): replicas of ``xsell-connect listen`` with the same settings (but for
+their HTTP port and AMQP connection name), sharing the PostgreSQL store and the queue as
+competing consumers, each with its own inbox workers and outbox drainer; the way a bank
+scales the listener out (one Python process runs on one core at a time). The case name says
+how many; ``--listeners 1`` is the single process. CPU per event is summed over them.
+
 The floor, in the same run, at the same rate, on the same broker and the same mock core:
 publish → a raw pika consumer (its own process) → one direct write of an equivalent offer
 through the same adapter and HTTP client (``floor``).
@@ -234,9 +241,9 @@ def _run_floor(
     phase: Phase,
     rate: float,
     run: str,
-    listener: subprocess.Popen[bytes],
+    listeners: list[subprocess.Popen[bytes]],
 ) -> float:
-    """The floor's run; the listener starts meanwhile, and is ready before it is measured."""
+    """The floor's run; the listeners start meanwhile, and are ready before they are measured."""
     count = len(warm) + len(phase.parties)
     env = {
         **os.environ,
@@ -249,7 +256,7 @@ def _run_floor(
     with log, subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env) as floor:
         try:
             _warm_up(stack, "floor", _messages(bank, warm, run, floor=True), rate)
-            parts.wait_listener(stack, listener)
+            parts.wait_listeners(stack, listeners)
             messages = _messages(bank, phase.parties, run, floor=True)
             achieved = publish(stack.exchange("floor"), messages, rate, phase.published)
             floor.wait(timeout=60 + len(phase.parties) / rate)
@@ -266,7 +273,7 @@ def _run_path(
     phase: Phase,
     rate: float,
     run: str,
-    listener: subprocess.Popen[bytes],
+    listeners: list[subprocess.Popen[bytes]],
     profile: Path | None = None,
 ) -> tuple[float, dict[str, float]]:
     with contextlib.ExitStack() as profiling:
@@ -274,11 +281,11 @@ def _run_path(
         expected = len(warm) + len(phase.parties)
         messages = _messages(bank, phase.parties, run, floor=False)
         phase.event_ids = {str(event["id"]): party.number for party, event, _ in messages}
-        pids = {"listener": listener.pid, "mock": stack.mock_pid}
+        pids = {f"listener{i}": p.pid for i, p in enumerate(listeners)} | {"mock": stack.mock_pid}
         if profile is not None:
-            profiling.enter_context(py_spy(listener.pid, profile))
-            mock_profile = profile.with_name(f"{profile.stem}.mock{profile.suffix}")
-            profiling.enter_context(py_spy(stack.mock_pid, mock_profile))
+            for name, pid in pids.items():
+                suffix = "" if name == "listener0" else f".{name.removesuffix('0')}"
+                profiling.enter_context(py_spy(pid, profile.with_stem(profile.stem + suffix)))
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         started = time.monotonic()
         achieved = publish(stack.exchange("path"), messages, rate, phase.published)
@@ -287,13 +294,14 @@ def _run_path(
         bound = max(60.0, DRAIN_FACTOR * len(messages) / rate)
         _wait(lambda: offers_done(stack.store_url) >= expected, bound, 0.5)
         elapsed = time.monotonic() - started
+        used = {name: (cpu_seconds(pid) - before[name]) * 1000 for name, pid in pids.items()}
+        per_event = 1 / max(len(messages), 1)
+        listening = sum(ms for name, ms in used.items() if name.startswith("listener"))
         cpu = {
-            f"{name}_cpu_ms_per_event": round(
-                (cpu_seconds(pid) - before[name]) * 1000 / max(len(messages), 1), 2
-            )
-            for name, pid in pids.items()
+            "listener_cpu_ms_per_event": round(listening * per_event, 2),
+            "mock_cpu_ms_per_event": round(used["mock"] * per_event, 2),
+            "drain_seconds": round(elapsed, 1),
         }
-        cpu["drain_seconds"] = round(elapsed, 1)
     return achieved, cpu
 
 
@@ -315,9 +323,14 @@ def py_spy(pid: int, out: Path) -> Iterator[None]:
 
 
 def measure(
-    rate: float = 100.0, seconds: float = 60.0, warm: int = 20, profile: Path | None = None
+    rate: float = 100.0,
+    seconds: float = 60.0,
+    warm: int = 20,
+    profile: Path | None = None,
+    listeners: int = 2,
 ) -> dict[str, Any]:
-    """Run the floor, then the path, at ``rate`` events/s for ``seconds`` each."""
+    """Run the floor, then the path (``listeners`` processes), at ``rate`` events/s for
+    ``seconds`` each."""
     count = max(1, round(rate * seconds))
     needed = 2 * (count + warm)
     customers = int(needed / _PARTY_SHARE) + 50
@@ -334,12 +347,13 @@ def measure(
     with (
         tempfile.TemporaryDirectory(prefix="bench-tto-") as tmp,
         parts.stack(Path(tmp), customers, ("floor", "path")) as stack,
-        parts.listener(stack) as listener,
+        parts.listeners(stack, listeners) as processes,
     ):
         log.info("floor: %d events at %g/s", len(floor.parties), rate)
-        floor_rate = _run_floor(stack, bank, floor_warm, floor, rate, run, listener)
-        log.info("path: %d events at %g/s", len(path.parties), rate)
-        path_rate, cpu = _run_path(stack, bank, path_warm, path, rate, run, listener, profile)
+        floor_rate = _run_floor(stack, bank, floor_warm, floor, rate, run, processes)
+        log.info("path: %d events at %g/s, %d listener process(es)", len(path.parties), rate,
+                 listeners)  # fmt: skip
+        path_rate, cpu = _run_path(stack, bank, path_warm, path, rate, run, processes, profile)
         log.info("reading the journal and the store")
         records = _records(stack)
         entries = parts.journal(stack)
@@ -358,6 +372,7 @@ def measure(
     return {
         "rate": rate,
         "seconds": seconds,
+        "listeners": listeners,
         "customers": customers,
         "path": {**path.summary(), "publish_rate": round(path_rate, 1), **cpu},
         "floor": {**floor.summary(), "publish_rate": round(floor_rate, 1)},
@@ -371,8 +386,11 @@ def measure(
 
 def figures(result: dict[str, Any]) -> list[Figure]:
     path, floor = result["path"], result["floor"]
-    case = f"temenos amqp, {result['rate']:g} ev/s × {result['seconds']:g} s"
+    replicas = result["listeners"]
+    processes = f"{replicas} listener processes" if replicas > 1 else "1 listener process"
+    case = f"temenos amqp, {processes}, {result['rate']:g} ev/s × {result['seconds']:g} s"
     detail = {
+        "listeners": replicas,
         "path": path,
         "floor": floor,
         "stages_ms": result["stages_ms"],
@@ -432,22 +450,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--warm", type=int, default=20)
+    parser.add_argument(
+        "--listeners",
+        type=int,
+        default=2,
+        help="listener processes sharing the store and the queue (default 2, one per core)",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
         "--py-spy",
         type=Path,
-        help="profile the path's listener into this file, its mock core into FILE.mock (raw)",
+        help="profile the path's listener into this file (each further listener process into"
+        " FILE.listenerN, N from 1), its mock core into FILE.mock (raw)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("pika").setLevel(logging.WARNING)
-    result = measure(args.rate, args.seconds, args.warm, args.py_spy)
+    result = measure(args.rate, args.seconds, args.warm, args.py_spy, args.listeners)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     p, f = result["path"], result["floor"]
     print(
-        f"time_to_offer {args.rate:g} ev/s × {args.seconds:g} s: path p50 {p['p50_ms']} ms "
+        f"time_to_offer {args.rate:g} ev/s × {args.seconds:g} s, {args.listeners} listener "
+        f"process(es): path p50 {p['p50_ms']} ms "
         f"p99 {p['p99_ms']} ms ({p['offers']}/{p['events']} offers) | floor p50 {f['p50_ms']} "
         f"ms p99 {f['p99_ms']} ms | stages {result['stages_ms']} | CPU ms/event listener "
         f"{p['listener_cpu_ms_per_event']} mock {p['mock_cpu_ms_per_event']} | core requests "

@@ -6,7 +6,10 @@
   at the end;
 - the Transact mock core (``xsell-connect mock temenos``), serving the bench's bank;
 - the listener (``xsell-connect listen``) consuming the path's queue, with the decision
-  pipeline bound to the mock core and writing offers back to it.
+  pipeline bound to the mock core and writing offers back to it: one process, or several
+  replicas of it (``listeners``), each its own ``xsell-connect listen`` with the same
+  settings but for its HTTP port and its AMQP connection name, sharing the store and the
+  queue as competing consumers (the scale-out the listener supports: README, "The store").
 
 Every port is picked free; every wait is bounded.
 """
@@ -23,7 +26,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,7 @@ from bench.time_to_offer.events import BENCH_POLICY, MONTHS, SEED
 from xsell_connect.listener.amqp import declare_topology
 from xsell_connect.listener.settings import AmqpSettings
 
-__all__ = ["AMQP_URL", "POSTGRES", "Stack", "free_port", "listener", "stack", "wait_listener"]
+__all__ = ["AMQP_URL", "POSTGRES", "Stack", "free_port", "listeners", "stack", "wait_listeners"]
 
 logger = logging.getLogger("bench.time_to_offer")
 
@@ -60,7 +63,7 @@ class Stack:
     directory: Path
     customers: int
     mock_port: int = 0
-    listener_port: int = 0
+    listener_ports: list[int] = field(default_factory=list)  # one per listener process
     mock_pid: int = 0
 
     @property
@@ -102,18 +105,21 @@ class Stack:
             "XSELL_PIPELINE__PSEUDONYM_KEY": PSEUDONYM_KEY,
         }
 
-    def listener_config(self) -> Path:
-        """The listener's settings: the shipped defaults but for what the bench must set."""
+    def listener_config(self, replica: int = 0) -> Path:
+        """A listener's settings: the shipped defaults but for what the bench must set.
+
+        Replicas differ only in their HTTP port and their AMQP connection's name.
+        """
         policy = self.directory / "policy.toml"
         policy.write_text(BENCH_POLICY)
         amqp = self.amqp("path")
-        path = self.directory / "bench.toml"
+        path = self.directory / f"bench-{replica}.toml"
         path.write_text(
             f"""
 store_url = "{self.store_url}"
 [http]
 host = "127.0.0.1"
-port = {self.listener_port}
+port = {self.listener_ports[replica]}
 [[sources]]
 name = "temenos"
 format = "temenos"
@@ -124,7 +130,7 @@ url = "{AMQP_URL}"
 source = "temenos"
 queue = "{amqp.queue}"
 dead_letter_exchange = "{amqp.dead_letter_exchange}"
-connection_name = "{amqp.connection_name}"
+connection_name = "{amqp.connection_name}-{replica}"
 [pipeline]
 platform = "temenos"
 policy = "{policy}"
@@ -230,21 +236,29 @@ def mock_core(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
         yield process
 
 
+def _listener_log(stack: Stack, replica: int) -> Path:
+    return stack.directory / f"listener-{replica}.log"
+
+
 @contextlib.contextmanager
-def listener(stack: Stack) -> Iterator[subprocess.Popen[bytes]]:
-    """The listener, starting (``wait_listener`` waits until it is ready)."""
-    stack.listener_port = free_port()
-    config = stack.listener_config()
-    command = _cli("listen", "--config", str(config), "--log-level", "warning")
-    with _process(command, stack.directory / "listener.log", env=stack.core_env()) as process:
-        yield process
-    logger.info("listener stopped")
+def listeners(stack: Stack, count: int = 1) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` listener processes, starting (``wait_listeners`` waits until they are ready)."""
+    stack.listener_ports = [free_port() for _ in range(count)]
+    with contextlib.ExitStack() as running:
+        processes = []
+        for replica in range(count):
+            config = stack.listener_config(replica)
+            command = _cli("listen", "--config", str(config), "--log-level", "warning")
+            log = _listener_log(stack, replica)
+            processes.append(running.enter_context(_process(command, log, stack.core_env())))
+        yield processes
+    logger.info("%d listener process(es) stopped", count)
 
 
-def wait_listener(stack: Stack, process: subprocess.Popen[bytes]) -> None:
-    ready = f"http://127.0.0.1:{stack.listener_port}/readyz"
-    _wait_http(ready, process, stack.directory / "listener.log", 120)
-    logger.info("listener up on port %d", stack.listener_port)
+def wait_listeners(stack: Stack, processes: list[subprocess.Popen[bytes]]) -> None:
+    for replica, (port, process) in enumerate(zip(stack.listener_ports, processes, strict=True)):
+        _wait_http(f"http://127.0.0.1:{port}/readyz", process, _listener_log(stack, replica), 120)
+    logger.info("listener(s) up on port(s) %s", stack.listener_ports)
 
 
 @contextlib.contextmanager

@@ -26,6 +26,12 @@ def test_time_to_offer_smoke_run_lands_one_offer_per_event(
 
     assert [f.metric for f in (p50, p99, landed)] == ["ms p50", "ms p99", "offers / events"]
     assert {f.benchmark for f in (p50, p99, landed)} == {"time_to_offer"}
+    # Two listener processes (the default) share the store and the queue: still one offer
+    # record per event in the core, none twice.
+    assert {f.case for f in (p50, p99, landed)} == {
+        "temenos amqp, 2 listener processes, 10 ev/s × 2 s"
+    }
+    assert p50.detail["listeners"] == 2
     assert landed.value == landed.baseline == landed.detail["offer_records"] == 20
     assert landed.ratio == 1.0
     assert landed.met is True
@@ -75,3 +81,35 @@ def test_refused_requests_are_counted_by_operation_and_status(
         "POST create_advert 400": 1,
         "PUT update_customer 409": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("listeners", "case"),
+    [
+        (1, "temenos amqp, 1 listener process, 100 ev/s × 60 s"),
+        (2, "temenos amqp, 2 listener processes, 100 ev/s × 60 s"),
+    ],
+)
+def test_the_case_names_how_many_listener_processes_ran(
+    listeners: int, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    from bench.time_to_offer import figures
+
+    phase = {"events": 10, "offers": 10, "offer_records": 10, "p50_ms": 9.0, "p99_ms": 30.0}
+    result = {
+        "rate": 100.0,
+        "seconds": 60.0,
+        "listeners": listeners,
+        "customers": 100,
+        "path": phase,
+        "floor": phase,
+        "stages_ms": {},
+        "core_requests_per_event": {},
+        "core_requests_refused": {},
+        "store": {},
+        "load_average": [0.0, 0.0, 0.0],
+    }
+    found = figures(result)
+    assert [f.case for f in found] == [case] * 3
+    assert [f.detail.get("listeners") for f in found] == [listeners, listeners, None]

@@ -16,12 +16,15 @@ import respx
 from xsell_connect.errors import (
     RateLimitedError,
     RequestRejectedError,
+    RetriableUpstreamError,
     UpstreamConnectionError,
     UpstreamTimeoutError,
     UpstreamUnavailableError,
     XsellError,
 )
 from xsell_connect.http import HttpClient, RetryPolicy, Timeouts, parse_retry_after
+from xsell_connect.http import retry as retry_module
+from xsell_connect.http.retry import build_retrying, retry_call
 
 BASE = "https://core.test/api"
 EXACT = RetryPolicy(jitter=False)
@@ -330,3 +333,110 @@ def test_parse_retry_after_treats_a_past_http_date_as_now() -> None:
 
 def test_policy_none_is_a_single_attempt() -> None:
     assert RetryPolicy.none().max_attempts == 1
+
+
+# -- retry_call: the first attempt outside tenacity, pinned against tenacity's own loop ----
+
+
+async def _plain_loop(policy: RetryPolicy, attempt: Any, sleep: RecordingSleep) -> Any:
+    """The ordinary path: every attempt under ``build_retrying``, as adapters wrote it."""
+    async for trying in build_retrying(policy, sleep=sleep):
+        with trying:
+            number = trying.retry_state.attempt_number
+            try:
+                return await attempt(number)
+            except RetriableUpstreamError as exc:
+                exc.attempts = number
+                raise
+    raise AssertionError("unreachable")
+
+
+def _scripted(outcomes: list[Exception | str], seen: list[int]) -> Any:
+    """An attempt that fails or answers as scripted, recording the numbers it was called with."""
+
+    async def attempt(number: int) -> str:
+        seen.append(number)
+        outcome = outcomes[number - 1]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    return attempt
+
+
+def _unavailable() -> UpstreamUnavailableError:
+    return UpstreamUnavailableError("core: HTTP 503")
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        ["ok"],
+        ["503", "ok"],
+        ["503", "503", "429", "ok"],
+        ["503", "503", "503", "503", "503"],
+        ["400"],
+        ["503", "400"],
+    ],
+)
+async def test_retry_call_attempts_waits_and_raises_as_tenacity_alone(script: list[str]) -> None:
+    def outcomes() -> list[Exception | str]:
+        made: dict[str, Any] = {
+            "503": _unavailable,
+            "429": lambda: RateLimitedError("core: HTTP 429", retry_after=2.0),
+            "400": lambda: RequestRejectedError("core: HTTP 400"),
+        }
+        return [made[s]() if s in made else s for s in script]
+
+    policy = RetryPolicy(max_attempts=5, jitter=False)
+    results = []
+    for run in (retry_call, _plain_loop):
+        seen: list[int] = []
+        sleep = RecordingSleep()
+        call = _scripted(outcomes(), seen)
+        try:
+            if run is retry_call:
+                found: Any = await retry_call(policy, call, sleep=sleep)
+            else:
+                found = await _plain_loop(policy, call, sleep)
+        except XsellError as exc:
+            found = (type(exc).__name__, str(exc), getattr(exc, "attempts", None))
+        results.append((found, seen, sleep.calls))
+    assert results[0] == results[1]
+
+
+async def test_retry_call_builds_no_retrying_when_the_first_attempt_succeeds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("tenacity was built")
+
+    monkeypatch.setattr(retry_module, "build_retrying", refuse)
+    seen: list[int] = []
+    assert await retry_call(EXACT, _scripted(["ok"], seen), sleep=RecordingSleep()) == "ok"
+    assert seen == [1]
+
+
+async def test_retry_call_with_one_attempt_raises_the_first_error_with_attempts_one() -> None:
+    sleep = RecordingSleep()
+    seen: list[int] = []
+    with pytest.raises(UpstreamUnavailableError) as raised:
+        await retry_call(RetryPolicy.none(), _scripted([_unavailable()], seen), sleep=sleep)
+    assert (raised.value.attempts, seen, sleep.calls) == (1, [1], [])
+
+
+async def test_retry_call_reports_each_wait_to_before_sleep_with_the_attempt_number() -> None:
+    numbers: list[int] = []
+    sleep = RecordingSleep()
+    script: list[Exception | str] = [_unavailable(), _unavailable(), "ok"]
+    found = await retry_call(
+        EXACT,
+        _scripted(script, []),
+        sleep=sleep,
+        before_sleep=lambda state: numbers.append(state.attempt_number),
+    )
+    assert (found, numbers, sleep.calls) == (
+        "ok",
+        [1, 2],
+        [EXACT.initial_wait, EXACT.initial_wait * 2],
+    )

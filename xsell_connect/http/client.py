@@ -15,9 +15,9 @@ from typing import Any, Self
 import httpx
 from tenacity import RetryCallState
 
-from xsell_connect.errors import MappingError, RetriableUpstreamError, XsellError
+from xsell_connect.errors import MappingError, XsellError
 from xsell_connect.http.policy import RetryPolicy, Timeouts
-from xsell_connect.http.retry import build_retrying
+from xsell_connect.http.retry import retry_call
 from xsell_connect.http.translate import ErrorTranslator, error_for_exception, error_for_response
 from xsell_connect.http.transport import build_transport
 
@@ -170,40 +170,20 @@ class HttpClient:
         """
         policy = self.retry_policy if retry else RetryPolicy.none()
         name = operation or "-"
-        begun = time.monotonic()
+
+        def attempt(number: int) -> Awaitable[httpx.Response]:
+            return self._attempt(method, url, name, number, params, json, content, headers)
+
         try:
-            # The first attempt runs outside tenacity (most calls need no other); a
-            # retriable failure is handed to tenacity as its first attempt's outcome, with
-            # the clock started when that attempt was, so waits and budget are unchanged.
-            try:
-                return await self._attempt(method, url, name, 1, params, json, content, headers)
-            except RetriableUpstreamError as exc:
-                exc.attempts = 1
-                if policy.max_attempts == 1:
-                    raise
-                first = exc
-            retrying = build_retrying(
+            return await retry_call(
                 policy,
+                attempt,
                 sleep=self._sleep,
                 before_sleep=lambda state: self._on_retry(method, name, state),
             )
-            async for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    if number == 1:
-                        attempt.retry_state.start_time = begun
-                        raise first
-                    try:
-                        return await self._attempt(
-                            method, url, name, number, params, json, content, headers
-                        )
-                    except RetriableUpstreamError as exc:
-                        exc.attempts = number
-                        raise
         except XsellError as exc:
             self.stats.failures[type(exc).__name__] += 1
             raise
-        raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     async def request_json(
         self,

@@ -1,14 +1,17 @@
 """A fresh tenacity ``AsyncRetrying`` per logical call, built from a :class:`RetryPolicy`.
 
 Never share the object between calls: concurrent coroutines on one ``AsyncRetrying`` corrupt
-each other's attempt counts.
+each other's attempt counts. ``retry_call`` runs one call's attempts, building the
+``AsyncRetrying`` only once a first attempt has failed and may be retried.
 """
 
 from __future__ import annotations
 
 import functools
 import random
+import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from tenacity.stop import stop_after_attempt, stop_base
@@ -17,7 +20,9 @@ from tenacity.wait import wait_exponential, wait_random_exponential
 from xsell_connect.errors import RetriableUpstreamError
 from xsell_connect.http.policy import RetryPolicy
 
-__all__ = ["build_retrying", "retry_wait"]
+__all__ = ["build_retrying", "retry_call", "retry_wait"]
+
+T = TypeVar("T")
 
 
 class _StopBeforeBudget(stop_base):
@@ -77,6 +82,43 @@ def build_retrying(
         before_sleep=before_sleep,
         reraise=True,
     )
+
+
+async def retry_call(
+    policy: RetryPolicy,
+    attempt: Callable[[int], Awaitable[T]],
+    *,
+    sleep: Callable[[float], Awaitable[None]],
+    before_sleep: Callable[[RetryCallState], None] | None = None,
+) -> T:
+    """``await attempt(n)`` for n = 1, 2, ... as ``build_retrying(policy)`` retries it.
+
+    A :class:`RetriableUpstreamError` leaves with ``attempts`` set to its attempt's number.
+    The first attempt runs outside tenacity (most calls need no other); a retriable failure
+    is handed to tenacity as its first attempt's outcome, with the clock started when that
+    attempt was, so waits, budget, attempt numbers and ``before_sleep`` are as they would be
+    had tenacity run it, while a call that succeeds first time builds no ``AsyncRetrying``.
+    """
+    begun = time.monotonic()
+    try:
+        return await attempt(1)
+    except RetriableUpstreamError as exc:
+        exc.attempts = 1
+        if policy.max_attempts == 1:
+            raise
+        first = exc
+    async for trying in build_retrying(policy, sleep=sleep, before_sleep=before_sleep):
+        with trying:
+            number = trying.retry_state.attempt_number
+            if number == 1:
+                trying.retry_state.start_time = begun
+                raise first
+            try:
+                return await attempt(number)
+            except RetriableUpstreamError as exc:
+                exc.attempts = number
+                raise
+    raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
 
 _RETRIABLE = retry_if_exception_type(RetriableUpstreamError)

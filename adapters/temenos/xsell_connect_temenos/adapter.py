@@ -25,9 +25,8 @@ from xsell_connect.errors import (
     ConflictError,
     NotFoundError,
     RequestRejectedError,
-    RetriableUpstreamError,
 )
-from xsell_connect.http.retry import build_retrying
+from xsell_connect.http.retry import retry_call
 from xsell_connect.mapping import RecordReader
 from xsell_connect.models import (
     Account,
@@ -268,30 +267,27 @@ class TemenosAdapter(CoreBankingAdapter):
         """
         listing = "adverts" if kind == "offer" else "contactHistory"
         first = is_first_attempt()
-        async for attempt in build_retrying(self.client.http.retry_policy, sleep=self._sleep):
-            with attempt:
-                try:
-                    # The caller's first attempt with this key: nothing to find on the
-                    # first try. A try after one that failed looks, whatever the caller said.
-                    look = not first or attempt.retry_state.attempt_number > 1
-                    existing = (
-                        await self._find(resource, party_id, listing, reference) if look else None
-                    )
+
+        async def attempt(number: int) -> str:
+            try:
+                # The caller's first attempt with this key: nothing to find on the first
+                # try. A try after one that failed looks, whatever the caller said.
+                if not first or number > 1:
+                    existing = await self._find(resource, party_id, listing, reference)
                     if existing is not None:
                         return existing
-                    header, _ = await self.client.write(
-                        "POST", self._path(resource, rest), body, operation=f"write_{kind}"
-                    )
-                except RetriableUpstreamError as exc:
-                    exc.attempts = attempt.retry_state.attempt_number
-                    raise
-                except RequestRejectedError as exc:
-                    if any(e.source == "customerId" for e in exc.vendor_errors):
-                        raise NotFoundError("party", party_id) from exc
-                    raise
-        made = RecordReader(header, platform=self.platform).req_text("id")
-        logger.info("temenos write_%s party=%s ref=%s", kind, party_id, made)
-        return made
+                header, _ = await self.client.write(
+                    "POST", self._path(resource, rest), body, operation=f"write_{kind}"
+                )
+            except RequestRejectedError as exc:
+                if any(e.source == "customerId" for e in exc.vendor_errors):
+                    raise NotFoundError("party", party_id) from exc
+                raise
+            made = RecordReader(header, platform=self.platform).req_text("id")
+            logger.info("temenos write_%s party=%s ref=%s", kind, party_id, made)
+            return made
+
+        return await retry_call(self.client.http.retry_policy, attempt, sleep=self._sleep)
 
     async def _find(self, resource: str, party_id: str, listing: str, reference: str) -> str | None:
         rows = await self.client.walk(
@@ -319,13 +315,9 @@ class TemenosAdapter(CoreBankingAdapter):
         retries once, then raises ``ConflictError``. A record freshly read that already
         holds the values is left alone, so a replay after a lost answer writes nothing.
         """
-        async for attempt in build_retrying(self.client.http.retry_policy, sleep=self._sleep):
-            with attempt:
-                try:
-                    await self._put_nba(nba)
-                except RetriableUpstreamError as exc:
-                    exc.attempts = attempt.retry_state.attempt_number
-                    raise
+        await retry_call(
+            self.client.http.retry_policy, lambda _: self._put_nba(nba), sleep=self._sleep
+        )
         logger.info("temenos set_next_best_action party=%s", nba.party_id)
         return self._receipt("next_best_action", nba.party_id, nba.party_id, idempotency_key)
 
