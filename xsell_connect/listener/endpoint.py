@@ -52,6 +52,19 @@ def webhook_source(scope: Scope) -> str | None:
     return name if name and "/" not in name else None
 
 
+#: Header names as ``str``, lower-case, by their bytes: the same few names come with every
+#: webhook. Bounded, so that a sender inventing names cannot grow it.
+_NAMES: dict[bytes, str] = {}
+_NAMES_MAX = 256
+
+
+def _name(key: bytes) -> str:
+    name = key.decode("latin-1").lower()
+    if len(_NAMES) < _NAMES_MAX:
+        _NAMES[key] = name
+    return name
+
+
 class _TooLarge(Exception):
     pass
 
@@ -101,7 +114,8 @@ class WebhookEndpoint:
             return problem(404, "unknown-source", "Unknown source", f"no webhook source {name!r}")
         source, verifier = found
         raw: list[tuple[bytes, bytes]] = scope["headers"]
-        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in raw}
+        names = _NAMES
+        headers = {names.get(key) or _name(key): value.decode("latin-1") for key, value in raw}
         declared = None
         for key, value in raw:  # the first one, as sent (a repeated header keeps the last)
             if key == b"content-length":
