@@ -95,6 +95,22 @@ async def test_it_stores_what_put_many_stores_and_tells_which_were_new(
     )
 
 
+async def test_headers_and_bodies_are_stored_as_the_sync_put_stores_them(
+    store: Store, writer: AsyncInboxWriter, postgres_url: str
+) -> None:
+    headers = {"webhook-id": 'a "quoted" \u00e9 id', "content-type": "application/json"}
+    body = b"\x00\xff raw bytes"
+    store.inbox.put("sync", "e-1", body, headers)
+    assert await writer.put_many("async", [Incoming("e-1", body, headers)]) == [True]
+    async with await psycopg.AsyncConnection.connect(postgres_url) as admin:
+        cursor = await admin.execute(
+            "SELECT source, headers::text, body FROM inbox ORDER BY source"
+        )
+        rows = await cursor.fetchall()
+    text = '{"webhook-id": "a \\"quoted\\" \\u00e9 id", "content-type": "application/json"}'
+    assert rows == [("async", text, body), ("sync", text, body)]
+
+
 async def test_nothing_to_put_sends_no_statement(
     writer: AsyncInboxWriter, postgres_url: str
 ) -> None:

@@ -18,6 +18,7 @@ commit rate).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -158,6 +159,12 @@ class Parsers:
         return events
 
 
+@functools.lru_cache(maxsize=64)
+def _hidden(secret_header: str) -> frozenset[str]:
+    """The headers never stored for a source whose shared secret comes in ``secret_header``."""
+    return _NEVER_STORED | {secret_header.lower()}
+
+
 def _key(delivery_id: str | None, events: list[CanonicalEvent], body: bytes) -> str:
     if delivery_id:
         return delivery_id
@@ -226,7 +233,7 @@ class Ingestor:
         headers, body, delivery_id = delivery.headers, delivery.body, delivery.delivery_id
         if delivery_id is None and source.id_header:
             delivery_id = headers.get(source.id_header.lower()) or None
-        hidden = _NEVER_STORED | {source.secret_header.lower()}
+        hidden = _hidden(source.secret_header)
         kept = {k: v for k, v in headers.items() if k not in hidden}
         kept[TRANSPORT_HEADER] = transport
         try:

@@ -42,8 +42,10 @@ __all__ = ["GroupCommit"]
 _STORE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Waiting:
+    # Not frozen: a frozen dataclass sets each field through object.__setattr__, and one of
+    # these is made per delivery; nothing changes them once made.
     source: SourceSettings
     transport: str
     delivery: Delivery

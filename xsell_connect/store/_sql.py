@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, String, Table, and_, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    LargeBinary,
+    Row,
+    String,
+    Table,
+    and_,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import Null
 
 __all__ = [
     "claim_leased",
@@ -148,8 +161,14 @@ def _varying(
     rows: Sequence[dict[str, Any]], names: tuple[str, ...], keys: Sequence[str]
 ) -> tuple[str, ...]:
     """The columns sent per row: the keys, and those whose value is not the same in all."""
-    first = rows[0]
-    return tuple(n for n in names if n in keys or any(r[n] != first[n] for r in rows[1:]))
+    count = len(rows)
+    return tuple(
+        n for n in names if n in keys or (count > 1 and _column(rows, n).count(rows[0][n]) != count)
+    )
+
+
+def _column(rows: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    return [row[name] for row in rows]
 
 
 def unnest_insert(
@@ -172,20 +191,56 @@ def unnest_insert(
     scalar, not as an array. Values pass through the columns' own bind processors first,
     as SQLAlchemy would apply them (JSON, UTC times).
     """
-    first = rows[0]
-    names = tuple(first)
-    varying = _varying(rows, names, keys)
-    processors = _bind_processors(table, dialect)
+    count = len(rows)
+    names = tuple(rows[0])
+    processors = _unnest_processors(table, dialect)
     params: dict[str, Any] = {}
+    varying = []
     for name in names:
         process = processors[name]
-        if name not in varying:
-            params[name] = first[name] if process is None else process(first[name])
-        else:
-            values = [row[name] for row in rows]
+        values = _column(rows, name)
+        if name in keys or (count > 1 and values.count(values[0]) != count):
+            varying.append(name)
             params[name] = values if process is None else [process(v) for v in values]
-    sql = _unnest_sql(table, dialect, names, varying, tuple(keys), tuple(returning or keys))
+        else:
+            params[name] = values[0] if process is None else process(values[0])
+    sql = _unnest_sql(table, dialect, names, tuple(varying), tuple(keys), tuple(returning or keys))
     return sql, params
+
+
+@functools.lru_cache(maxsize=64)
+def _unnest_processors(table: Table, dialect: Any) -> dict[str, Any]:
+    """``_bind_processors`` for ``unnest_insert``, minus two wrappers psycopg only unwraps.
+
+    SQLAlchemy hands psycopg a ``bytes`` value as ``psycopg.Binary(value)`` and a JSON one
+    as ``psycopg.types.json.Json(value)``; psycopg's dumpers take the wrapper off and send
+    the same bytes as for ``bytes`` itself, and the text of the dialect's JSON serializer.
+    Here binary values go as they are, and JSON values as that text (cast to the column's
+    type in the statement: text to JSON keeps it as written), one call per row instead of
+    three.
+    """
+    processors = dict(_bind_processors(table, dialect))
+    for column in table.columns:
+        if isinstance(column.type, LargeBinary):
+            processors[column.name] = None
+        elif isinstance(column.type, JSON) and not isinstance(column.type, postgresql.JSONB):
+            processors[column.name] = _json_text(column.type, dialect)
+    return processors
+
+
+def _json_text(kind: JSON, dialect: Any) -> Any:
+    """SQLAlchemy's JSON bind processor, returning the serializer's text (see above)."""
+    dumps = getattr(dialect, "_json_serializer", None) or json.dumps
+
+    def process(value: Any) -> str | None:
+        if value is JSON.NULL:
+            value = None
+        elif isinstance(value, Null) or (value is None and kind.none_as_null):
+            return None
+        text: str = dumps(value)
+        return text
+
+    return process
 
 
 @functools.lru_cache(maxsize=64)

@@ -30,7 +30,9 @@ from xsell_connect.store.inbox import INBOX_KEY, Inbox, Incoming, _fresh, _rows
 from xsell_connect.store.schema import inbox
 
 if TYPE_CHECKING:
-    from psycopg import AsyncConnection
+    from psycopg import AsyncConnection, AsyncCursor
+
+    _Held = tuple[AsyncConnection[Any], AsyncCursor[Any]]
 
 __all__ = ["AsyncInboxWriter"]
 
@@ -48,8 +50,9 @@ class AsyncInboxWriter:
         self._inbox = store_inbox
         self._dialect = engine.dialect
         self._connect_args = engine.dialect.create_connect_args(engine.url)
-        #: Connections ready for the next batch, with when each was last used.
-        self._idle: list[tuple[AsyncConnection[Any], float]] = []
+        #: Connections ready for the next batch, each with its cursor (made once: making
+        #: one copies the connection's adapters) and when it was last used.
+        self._idle: list[tuple[AsyncConnection[Any], AsyncCursor[Any], float]] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def put_many(self, source: str, items: Sequence[Incoming]) -> list[bool]:
@@ -60,8 +63,8 @@ class AsyncInboxWriter:
         sql, params = unnest_insert(self._dialect, inbox, rows, INBOX_KEY)
         connection: AsyncConnection[Any] | None = None
         try:
-            connection = await self._connection()
-            cursor = await connection.execute(sql, params)
+            connection, cursor = await self._connection()
+            await cursor.execute(sql, params)
             new = {tuple(row) for row in await cursor.fetchall()}
         except self._psycopg.Error as error:
             invalidated = connection is None or connection.broken or connection.closed
@@ -83,35 +86,35 @@ class AsyncInboxWriter:
                 if connection.broken:
                     await _close(connection)
                 elif not connection.closed:
-                    self._idle.append((connection, _engine._monotonic()))
+                    self._idle.append((connection, cursor, _engine._monotonic()))
         return _fresh(source, items, new)
 
     async def aclose(self) -> None:
         """Close the idle connections (the lifespan's end); the next use opens new ones."""
         idle, self._idle = self._idle, []
         if self._loop is asyncio.get_running_loop():
-            for connection, _ in idle:
+            for connection, _, _ in idle:
                 await _close(connection)
 
-    async def _connection(self) -> AsyncConnection[Any]:
+    async def _connection(self) -> _Held:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:  # connections belong to the loop they were opened in
             self._idle, self._loop = [], loop
         while self._idle:
-            connection, used = self._idle.pop()
+            connection, cursor, used = self._idle.pop()
             if _engine._monotonic() - used <= _engine.PING_AFTER_IDLE_SECONDS:
-                return connection
+                return connection, cursor
             try:
                 await connection.execute("SELECT 1")
             except self._psycopg.Error:
                 await _close(connection)
                 continue
-            return connection
+            return connection, cursor
         args, kwargs = self._connect_args
         fresh: AsyncConnection[Any] = await self._psycopg.AsyncConnection.connect(
             *args, autocommit=True, **kwargs
         )
-        return fresh
+        return fresh, fresh.cursor()
 
 
 async def _close(connection: AsyncConnection[Any]) -> None:
