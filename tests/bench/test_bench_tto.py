@@ -26,8 +26,8 @@ def test_time_to_offer_smoke_run_lands_one_offer_per_event(
 
     assert [f.metric for f in (p50, p99, landed)] == ["ms p50", "ms p99", "offers / events"]
     assert {f.benchmark for f in (p50, p99, landed)} == {"time_to_offer"}
-    # Two listener processes (the default) share the store and the queue: still one offer
-    # record per event in the core, none twice.
+    # The smoke run's two listener processes share the store and the queue: still one
+    # offer record per event in the core, none twice.
     assert {f.case for f in (p50, p99, landed)} == {
         "temenos amqp, 2 listener processes, 10 ev/s × 2 s"
     }
