@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -15,8 +16,18 @@ from xsell_connect.pipeline.types import (
     Signal,
     Tier,
 )
+from xsell_connect.store import Store
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+#: The inbox tests' fixed "now".
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+def store_at_now(url: str) -> Iterator[Store]:
+    """A store at ``url`` whose clock stands at ``NOW``, closed afterwards (a fixture's body)."""
+    opened = Store.open(url, clock=lambda: NOW)
+    yield opened
+    opened.close()
 
 
 def make_decision(i: int = 1, **changes: object) -> Decision:

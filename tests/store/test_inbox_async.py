@@ -4,26 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
-from _store_support import Monotonic
+from _store_support import NOW, Monotonic, store_at_now
 from sqlalchemy.exc import DataError, OperationalError
 
 from xsell_connect.store import InboxStatus, Incoming, Store
 from xsell_connect.store import engine as engine_module
 from xsell_connect.store.inbox_async import AsyncInboxWriter
 
-NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def store(postgres_url: str) -> Iterator[Store]:
-    opened = Store.open(postgres_url, clock=lambda: NOW)
-    yield opened
-    opened.close()
+    yield from store_at_now(postgres_url)
 
 
 @pytest.fixture

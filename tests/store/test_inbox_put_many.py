@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
+from _store_support import NOW, store_at_now
 from sqlalchemy.exc import DataError
 
 from xsell_connect.store import InboxStatus, Incoming, Store
 
-NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
-    opened = Store.open(store_url, clock=lambda: NOW)
-    yield opened
-    opened.close()
+    yield from store_at_now(store_url)
 
 
 def test_put_many_stores_each_new_event_and_tells_which_were_new(store: Store) -> None:
