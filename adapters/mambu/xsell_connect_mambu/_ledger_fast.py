@@ -88,13 +88,22 @@ def ledger_entry_fast(
         direction = CreditDebit.DBIT if amount < 0 else CreditDebit.CRDT
     elif adjustment:
         direction = Codes.opposite(direction)
-    channel = Codes.channel_id(_text(_sub(get("transactionDetails")), "transactionChannelId"))
+    channel_id = _text(_sub(get("transactionDetails")), "transactionChannelId")
+    channel = _CHANNELS.get(channel_id) if channel_id is not None else None
+    if channel is None and channel_id is not None:
+        channel = Codes.channel_id(channel_id)
+        if channel is not None and len(_CHANNELS) < 1024:  # ids come from the tenant: bounded
+            _CHANNELS[channel_id] = channel
     code_direction = Codes.opposite(direction) if adjustment and not inferred else direction
     btc = Codes.transaction_code(tx_type, base, channel, code_direction, family)
     card = _sub(_sub(get("cardTransaction")).get("cardAcceptor"))
     card_fields = _sub(get("_card"))
-    mcc = _fast_mcc(card.get("mcc")) or _fast_mcc(card_fields.get("MCC"))
-    merchant_country = _text(card, "country") or _text(card_fields, "Merchant_Country")
+    if card is _EMPTY and card_fields is _EMPTY:  # not a card payment: no card fields
+        mcc = merchant_country = card_name = None
+    else:
+        mcc = _fast_mcc(card.get("mcc")) or _fast_mcc(card_fields.get("MCC"))
+        merchant_country = _text(card, "country") or _text(card_fields, "Merchant_Country")
+        card_name = _text(card, "name")
     created = get("creationDate")
     booked_at = _stamp(created)
     booked_day = _day(booked_at, tz)
@@ -119,9 +128,10 @@ def ledger_entry_fast(
         raise _SLOW
     if platform not in _PLATFORMS:
         _remember(_PLATFORMS, _PLATFORM, platform)
-    merchant_country = country_code(merchant_country)
-    if merchant_country is not None and merchant_country not in _COUNTRIES:
-        _remember(_COUNTRIES, _COUNTRY, merchant_country)
+    if merchant_country is not None:
+        merchant_country = country_code(merchant_country)
+        if merchant_country is not None and merchant_country not in _COUNTRIES:
+            _remember(_COUNTRIES, _COUNTRY, merchant_country)
     extra: dict[str, Any] = {}
     for key in _LEDGER_EXTRA:
         value = get(key)
@@ -151,7 +161,7 @@ def ledger_entry_fast(
         "booked_at": booked_at,
         "bank_transaction_code": btc,
         "description": _text(raw, "notes"),
-        "counterparty": _text(card, "name") or _fast_counterparty(get("paymentDetails"), direction),
+        "counterparty": card_name or _fast_counterparty(get("paymentDetails"), direction),
         "merchant_category_code": mcc,
         "merchant_country": merchant_country,
         "channel": channel,
@@ -172,6 +182,8 @@ _COUNTRY = re.compile(r"[A-Z]{2}")
 _PLATFORM = re.compile(r"[a-z][a-z0-9_]*")
 #: Values already seen to match, so a stream checks each distinct one once (bounded).
 _CURRENCIES: set[str] = set()
+#: ``Codes.channel_id`` of the channel ids seen (bounded): one dict read per record.
+_CHANNELS: dict[str, str] = {}
 _COUNTRIES: set[str] = set()
 _PLATFORMS: set[str] = set()
 
