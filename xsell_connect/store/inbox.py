@@ -172,6 +172,53 @@ class Inbox:
             new = insert_ignore_many(connection, inbox, rows, INBOX_KEY)
         return _fresh(source, items, new)
 
+    def put_many_claimed(
+        self, source: str, items: Sequence[Incoming], *, worker: str, lease: timedelta
+    ) -> list[InboxItem | None]:
+        """``put_many``, the new events stored already claimed by ``worker`` for ``lease``.
+
+        For a worker in the same process that handles them as soon as this commits, with no
+        claim of its own (the listener's AMQP consumer hands them over); should it die
+        first, the lease expires and any worker claims them. Per item, the claimed item if
+        it is new, else None (stored before or earlier in ``items``, or rejected: kept as
+        ``put_many`` keeps it, never claimed).
+        """
+        if not items:
+            return []
+        now = self._clock()
+        rows = _rows(source, items, now)
+        for row in rows:
+            claimed = row["status"] == InboxStatus.PENDING.value
+            row["claimed_by"] = worker if claimed else None
+            row["lease_until"] = now + lease if claimed else None
+            if claimed:  # the claim counts the attempt, as claim_leased does
+                row.update(status=InboxStatus.CLAIMED.value, attempts=1)
+        with self._engine.begin() as connection:
+            new = insert_ignore_many(
+                connection, inbox, rows, INBOX_KEY, returning=("id", *INBOX_KEY)
+            )
+        ids = {(s, e): ident for ident, s, e in new}
+        out: list[InboxItem | None] = []
+        for item, row in zip(items, rows, strict=True):
+            ident = ids.pop((source, item.event_id), None)  # a second occurrence: None
+            if ident is None or item.rejected is not None:
+                out.append(None)
+                continue
+            out.append(
+                InboxItem(
+                    id=ident,
+                    source=source,
+                    event_id=item.event_id,
+                    received_at=now,
+                    headers=row["headers"],
+                    body=item.body,
+                    status=InboxStatus.CLAIMED,
+                    attempts=1,
+                    last_error=None,
+                )
+            )
+        return out
+
     def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
     ) -> list[InboxItem]:
