@@ -134,7 +134,7 @@ def test_with_a_handoff_the_new_messages_are_committed_claimed_and_handed_over(
     consumer = Consumer(amqp, source, ingestor)
     handed: list[str] = []
     consumer.handoff = Handoff(
-        Claim("w1", timedelta(seconds=60)),
+        lambda: Claim("w1", timedelta(seconds=60)),
         lambda accepted: handed.extend(a.claimed.event_id for a in accepted if a.claimed),
     )
     drain(consumer, lambda: len(ingestor.outcomes) == 3)

@@ -321,13 +321,46 @@ async def test_events_handed_over_are_handled_without_a_claim_or_a_parse(
     handoff = w.handoff(asyncio.get_running_loop())
     deliveries = [Delivery({}, event_body("k1"), "m1"), Delivery({}, event_body("k2"), "m2")]
     accepted = Ingestor(store.inbox).accept_many(
-        SOURCES["bank"], "amqp", deliveries, claim=handoff.claim
+        SOURCES["bank"], "amqp", deliveries, claim=handoff.claim()
     )
     await asyncio.to_thread(handoff.take, accepted)  # from the consumer's thread
     await _until(lambda: len(sink.deliveries) == 2)
     await w.finish()
     assert (claims.sizes, parsed) == ([], [])
     assert store.inbox.depth()[InboxStatus.DONE] == 2
+    store.close()
+
+
+class HeldSink(MemorySink):
+    """Holds every event until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def handle(self, events: Sequence[CanonicalEvent]) -> None:
+        async with asyncio.timeout(20):
+            await self.release.wait()
+        await super().handle(events)
+
+
+async def test_a_worker_holding_a_batch_of_handed_items_takes_no_more_until_done(
+    store: Store,
+) -> None:
+    sink = HeldSink()
+    w = worker(store, sink, batch=2)
+    handoff = w.handoff(asyncio.get_running_loop())
+    ingestor = Ingestor(store.inbox)
+    for key in ("k1", "k2"):
+        claim = handoff.claim()
+        assert claim is not None
+        delivery = Delivery({}, event_body(key), key)
+        handoff.take(ingestor.accept_many(SOURCES["bank"], "amqp", [delivery], claim=claim))
+    assert handoff.claim() is None  # two in hand: the next deliveries are left pending
+    sink.release.set()
+    await _until(lambda: len(sink.deliveries) == 2)
+    await w.finish()
+    assert handoff.claim() is not None
     store.close()
 
 
@@ -353,7 +386,7 @@ async def test_the_consumers_deliveries_go_to_a_worker_with_no_wake_up_or_claim(
         assert consumer.handoff is not None
         batch = [Delivery({}, event_body("k1"), "m1")]
         accepted = services.ingestor.accept_many(
-            source, "amqp", batch, claim=consumer.handoff.claim
+            source, "amqp", batch, claim=consumer.handoff.claim()
         )
         services.count("bank", "amqp", accepted[0])
         consumer.handoff.take(accepted)

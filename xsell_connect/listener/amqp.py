@@ -13,7 +13,7 @@ everything below runs on that thread, and ``stop`` reaches it only through
   then acked with one ``multiple`` ack: none waits for a batch to fill, and a commit per
   message no longer caps the rate at the store's commit rate. With a ``handoff`` (the
   listener sets one to its first inbox worker) they are committed claimed by that worker
-  and handed to it as soon as they are committed (``worker.Handoff``);
+  and handed to it as soon as they are committed, while it has room (``worker.Handoff``);
 - a malformed message is kept in the inbox (rejected) and published to the dead-letter
   exchange with the reason in ``x-xsell-reason``; it is settled before the batch's
   ``multiple`` ack, which therefore never covers it. If a batch cannot be stored, each of
@@ -226,7 +226,7 @@ class Consumer:
             Delivery(_headers(r.properties), r.body, r.properties.message_id) for r in batch
         ]
         handoff = self.handoff
-        claim = handoff.claim if handoff is not None else None
+        claim = handoff.claim() if handoff is not None else None
         try:
             outcomes = self.ingestor.accept_many(self.source, "amqp", deliveries, claim=claim)
         except Exception as exc:

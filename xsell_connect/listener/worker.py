@@ -21,13 +21,17 @@ already claimed by this worker (``Ingestor.accept_many`` with the handoff's ``cl
 hands them over from its thread with the events it parsed; they are handled at once, with
 no wake-up, claim or parse (a claim round trip was most of an event's wait before the
 pipeline). Should the process die first, their lease expires and any worker claims them.
+While the worker holds ``batch`` handed items or more (the pipeline is behind), the
+consumer commits its deliveries pending instead, for the workers to claim as their
+capacity allows: nothing waits under a lease it could outlive.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,10 +55,11 @@ _Work = list[tuple[InboxItem, list[CanonicalEvent] | Exception]]
 
 @dataclass(frozen=True)
 class Handoff:
-    """How a consumer hands its events to a worker: commit them under ``claim``, then
-    call ``take`` (from any thread) with their outcomes."""
+    """How a consumer hands its events to a worker, from any thread: commit them under
+    ``claim()`` (None: the worker holds enough, commit them pending), then call ``take``
+    with their outcomes."""
 
-    claim: Claim
+    claim: Callable[[], Claim | None]
     take: Callable[[Sequence[Accepted]], None]
 
 
@@ -79,6 +84,8 @@ class InboxWorker:
         self.latency = latency
         self._completions = _Completions(inbox, name)
         self._handed: set[asyncio.Task[None]] = set()
+        self._holding = 0  # items handed over, not yet processed (changed on two threads)
+        self._holding_lock = threading.Lock()
 
     def _parse(self, item: InboxItem) -> list[CanonicalEvent] | Exception:
         """The item's events, or what stops it (failed by ``_process``, like a sink error)."""
@@ -142,20 +149,34 @@ class InboxWorker:
         """This worker's ``Handoff``, for a consumer on another thread (``loop`` is the
         worker's); see the module docstring."""
 
+        claim = Claim(self.name, timedelta(seconds=self.settings.lease_seconds))
+
+        def room() -> Claim | None:
+            return claim if self._holding < self.settings.batch else None
+
         def take(accepted: Sequence[Accepted]) -> None:
             work: _Work = [(a.claimed, a.events) for a in accepted if a.claimed is not None]
-            if work:
-                with contextlib.suppress(RuntimeError):  # the loop closed: the leases expire
-                    loop.call_soon_threadsafe(self._take, work)
+            if not work:
+                return
+            self._hold(len(work))
+            try:
+                loop.call_soon_threadsafe(self._take, work)
+            except RuntimeError:  # the loop closed: the leases expire, any worker claims them
+                self._hold(-len(work))
 
-        return Handoff(Claim(self.name, timedelta(seconds=self.settings.lease_seconds)), take)
+        return Handoff(room, take)
+
+    def _hold(self, count: int) -> None:
+        with self._holding_lock:
+            self._holding += count
 
     def _take(self, work: _Work) -> None:
         task = asyncio.get_running_loop().create_task(self._handle(work))
         self._handed.add(task)
-        task.add_done_callback(self._handed_done)
+        task.add_done_callback(functools.partial(self._handed_done, len(work)))
 
-    def _handed_done(self, task: asyncio.Task[None]) -> None:
+    def _handed_done(self, count: int, task: asyncio.Task[None]) -> None:
+        self._hold(-count)
         self._handed.discard(task)
         if not task.cancelled() and (exc := task.exception()) is not None:
             log.warning("handed inbox items not completed (their lease will expire): %r", exc)
