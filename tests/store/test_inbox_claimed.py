@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from _store_support import NOW, store_at_now
+from sqlalchemy import event
 
 from xsell_connect.store import InboxItem, InboxStatus, Incoming, Store
 
@@ -70,3 +72,27 @@ def test_another_worker_claims_them_once_the_lease_expired(store_url: str) -> No
         assert (taken.event_id, taken.attempts) == ("e-1", 2)
     finally:
         later.close()
+
+
+def test_on_postgresql_each_one_statement_call_runs_in_autocommit(postgres_url: str) -> None:
+    """No BEGIN and COMMIT round trips around the consumer's insert, a claim, a completion."""
+    seen: list[tuple[str, bool]] = []
+    for store in store_at_now(postgres_url):
+
+        @event.listens_for(store.engine, "before_cursor_execute")
+        def spy(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            verb = " ".join(statement.split()[:3])
+            seen.append((verb, connection.connection.dbapi_connection.autocommit))
+
+        store.inbox.put_many("temenos", [Incoming("e-1", b"1", {})])
+        (item,) = _put(store, [Incoming("e-2", b"2", {})])
+        (claimed,) = store.inbox.claim("w1")
+        assert item is not None
+        assert store.inbox.complete_many([item.id, claimed.id], "w1") == {item.id, claimed.id}
+        event.remove(store.engine, "before_cursor_execute", spy)
+    assert seen == [
+        ("INSERT INTO inbox", True),
+        ("INSERT INTO inbox", True),
+        ("UPDATE inbox SET", True),
+        ("UPDATE inbox SET", True),
+    ]
