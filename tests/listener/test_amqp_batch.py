@@ -113,12 +113,17 @@ def test_every_message_is_committed_once_and_acked_in_batches(
     assert depth(rabbitmq, amqp.queue) == 0  # all acked: nothing went back on the stop
 
 
+def publish_repeated(url: str, settings: AmqpSettings, store: Store) -> RecordingIngestor:
+    """Publish m1, m2, then m1 again; the ingestor to record them."""
+    body = event_body("k1")
+    publish(url, settings, [("m1", body), ("m2", event_body("k2")), ("m1", body)])
+    return RecordingIngestor(store)
+
+
 def test_a_duplicate_in_the_same_batch_is_stored_once_and_both_are_acked(
     rabbitmq: str, amqp: AmqpSettings, store: Store, source: SourceSettings
 ) -> None:
-    body = event_body("k1")
-    publish(rabbitmq, amqp, [("m1", body), ("m2", event_body("k2")), ("m1", body)])
-    ingestor = RecordingIngestor(store)
+    ingestor = publish_repeated(rabbitmq, amqp, store)
     drain(Consumer(amqp, source, ingestor), lambda: len(ingestor.outcomes) == 3)
     assert sorted(ingestor.outcomes) == sorted([Outcome.STORED] * 2 + [Outcome.DUPLICATE])
     assert store.inbox.depth()[InboxStatus.PENDING] == 2
@@ -128,9 +133,7 @@ def test_a_duplicate_in_the_same_batch_is_stored_once_and_both_are_acked(
 def test_with_a_handoff_the_new_messages_are_committed_claimed_and_handed_over(
     rabbitmq: str, amqp: AmqpSettings, store: Store, source: SourceSettings
 ) -> None:
-    body = event_body("k1")
-    publish(rabbitmq, amqp, [("m1", body), ("m2", event_body("k2")), ("m1", body)])
-    ingestor = RecordingIngestor(store)
+    ingestor = publish_repeated(rabbitmq, amqp, store)
     consumer = Consumer(amqp, source, ingestor)
     handed: list[str] = []
     consumer.handoff = Handoff(

@@ -39,6 +39,7 @@ from datetime import timedelta
 
 from prometheus_client import Histogram
 
+from xsell_connect.handed import HandedTasks
 from xsell_connect.listener.ingest import TRANSPORT_HEADER, Accepted, Claim, Parsers
 from xsell_connect.listener.ports import EventSink
 from xsell_connect.listener.settings import SourceSettings, WorkerSettings
@@ -83,7 +84,7 @@ class InboxWorker:
         self.settings = settings or WorkerSettings()
         self.latency = latency
         self._completions = _Completions(inbox, name)
-        self._handed: set[asyncio.Task[None]] = set()
+        self._handed = HandedTasks(log, "handed inbox items")
         self._holding = 0  # items handed over, not yet processed (changed on two threads)
         self._holding_lock = threading.Lock()
 
@@ -171,20 +172,11 @@ class InboxWorker:
             self._holding += count
 
     def _take(self, work: _Work) -> None:
-        task = asyncio.get_running_loop().create_task(self._handle(work))
-        self._handed.add(task)
-        task.add_done_callback(functools.partial(self._handed_done, len(work)))
-
-    def _handed_done(self, count: int, task: asyncio.Task[None]) -> None:
-        self._hold(-count)
-        self._handed.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            log.warning("handed inbox items not completed (their lease will expire): %r", exc)
+        self._handed.start(self._handle(work), functools.partial(self._hold, -len(work)))
 
     async def finish(self) -> None:
         """Wait for the items handed over (``handoff``)."""
-        while self._handed:
-            await asyncio.gather(*self._handed, return_exceptions=True)
+        await self._handed.finish()
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event | None = None) -> None:
         """Drain until ``stop`` is set; the items in hand (claimed or handed over) are
