@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 import pika
@@ -16,8 +17,9 @@ import pytest
 from listener_helpers import event_body, make_settings, scratch_queue, wait_for
 
 from xsell_connect.listener.amqp import REASON_HEADER, Consumer, declare_topology
-from xsell_connect.listener.ingest import Accepted, Delivery, Ingestor, Outcome
+from xsell_connect.listener.ingest import Accepted, Claim, Delivery, Ingestor, Outcome
 from xsell_connect.listener.settings import AmqpSettings, SourceSettings
+from xsell_connect.listener.worker import Handoff
 from xsell_connect.store import InboxStatus, Store
 
 pytestmark = pytest.mark.services
@@ -54,10 +56,15 @@ class RecordingIngestor(Ingestor):
         self.outcomes: list[Outcome] = []
 
     def accept_many(
-        self, source: SourceSettings, transport: str, deliveries: Sequence[Delivery]
+        self,
+        source: SourceSettings,
+        transport: str,
+        deliveries: Sequence[Delivery],
+        *,
+        claim: Claim | None = None,
     ) -> list[Accepted]:
         self.batches.append(len(deliveries))
-        accepted = super().accept_many(source, transport, deliveries)
+        accepted = super().accept_many(source, transport, deliveries, claim=claim)
         self.outcomes += [a.outcome for a in accepted]
         return accepted
 
@@ -106,15 +113,37 @@ def test_every_message_is_committed_once_and_acked_in_batches(
     assert depth(rabbitmq, amqp.queue) == 0  # all acked: nothing went back on the stop
 
 
+def publish_repeated(url: str, settings: AmqpSettings, store: Store) -> RecordingIngestor:
+    """Publish m1, m2, then m1 again; the ingestor to record them."""
+    body = event_body("k1")
+    publish(url, settings, [("m1", body), ("m2", event_body("k2")), ("m1", body)])
+    return RecordingIngestor(store)
+
+
 def test_a_duplicate_in_the_same_batch_is_stored_once_and_both_are_acked(
     rabbitmq: str, amqp: AmqpSettings, store: Store, source: SourceSettings
 ) -> None:
-    body = event_body("k1")
-    publish(rabbitmq, amqp, [("m1", body), ("m2", event_body("k2")), ("m1", body)])
-    ingestor = RecordingIngestor(store)
+    ingestor = publish_repeated(rabbitmq, amqp, store)
     drain(Consumer(amqp, source, ingestor), lambda: len(ingestor.outcomes) == 3)
     assert sorted(ingestor.outcomes) == sorted([Outcome.STORED] * 2 + [Outcome.DUPLICATE])
     assert store.inbox.depth()[InboxStatus.PENDING] == 2
+    assert depth(rabbitmq, amqp.queue) == 0
+
+
+def test_with_a_handoff_the_new_messages_are_committed_claimed_and_handed_over(
+    rabbitmq: str, amqp: AmqpSettings, store: Store, source: SourceSettings
+) -> None:
+    ingestor = publish_repeated(rabbitmq, amqp, store)
+    consumer = Consumer(amqp, source, ingestor)
+    handed: list[str] = []
+    consumer.handoff = Handoff(
+        lambda: Claim("w1", timedelta(seconds=60)),
+        lambda accepted: handed.extend(a.claimed.event_id for a in accepted if a.claimed),
+    )
+    drain(consumer, lambda: len(ingestor.outcomes) == 3)
+    assert sorted(handed) == ["m1", "m2"]
+    assert store.inbox.depth()[InboxStatus.CLAIMED] == 2
+    assert store.inbox.claim("w2") == []  # held for w1
     assert depth(rabbitmq, amqp.queue) == 0
 
 

@@ -11,11 +11,11 @@ import pytest
 from listener_helpers import event_body, make_settings
 from sqlalchemy import update
 
-from xsell_connect.listener.ingest import Parsers
+from xsell_connect.listener.ingest import Delivery, Ingestor, Parsers
 from xsell_connect.listener.ports import MemorySink
 from xsell_connect.listener.services import Services
 from xsell_connect.listener.settings import SourceSettings, WorkerSettings
-from xsell_connect.listener.worker import InboxWorker
+from xsell_connect.listener.worker import Handoff, InboxWorker
 from xsell_connect.models import CanonicalEvent
 from xsell_connect.store import InboxStatus, Store
 from xsell_connect.store.schema import inbox
@@ -308,3 +308,92 @@ async def test_completions_of_a_batch_are_committed_together_each_with_its_outco
         f"inbox item {taken.id} was taken over before it completed"
     ]
     store.close()
+
+
+async def test_events_handed_over_are_handled_without_a_claim_or_a_parse(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claims = CountedClaims(store, monkeypatch)
+    sink = MemorySink()
+    w = worker(store, sink)
+    parsed: list[object] = []
+    monkeypatch.setattr(w, "_parse", parsed.append)
+    handoff = w.handoff(asyncio.get_running_loop())
+    deliveries = [Delivery({}, event_body("k1"), "m1"), Delivery({}, event_body("k2"), "m2")]
+    accepted = Ingestor(store.inbox).accept_many(
+        SOURCES["bank"], "amqp", deliveries, claim=handoff.claim()
+    )
+    await asyncio.to_thread(handoff.take, accepted)  # from the consumer's thread
+    await _until(lambda: len(sink.deliveries) == 2)
+    await w.finish()
+    assert (claims.sizes, parsed) == ([], [])
+    assert store.inbox.depth()[InboxStatus.DONE] == 2
+    store.close()
+
+
+class HeldSink(MemorySink):
+    """Holds every event until ``release`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def handle(self, events: Sequence[CanonicalEvent]) -> None:
+        async with asyncio.timeout(20):
+            await self.release.wait()
+        await super().handle(events)
+
+
+async def test_a_worker_holding_a_batch_of_handed_items_takes_no_more_until_done(
+    store: Store,
+) -> None:
+    sink = HeldSink()
+    w = worker(store, sink, batch=2)
+    handoff = w.handoff(asyncio.get_running_loop())
+    ingestor = Ingestor(store.inbox)
+    for key in ("k1", "k2"):
+        claim = handoff.claim()
+        assert claim is not None
+        delivery = Delivery({}, event_body(key), key)
+        handoff.take(ingestor.accept_many(SOURCES["bank"], "amqp", [delivery], claim=claim))
+    assert handoff.claim() is None  # two in hand: the next deliveries are left pending
+    sink.release.set()
+    await _until(lambda: len(sink.deliveries) == 2)
+    await w.finish()
+    assert handoff.claim() is not None
+    store.close()
+
+
+class StubConsumer:
+    """Where the lifespan puts its handoff; started and stopped as the AMQP consumer is."""
+
+    handoff: Handoff | None = None
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+async def test_the_consumers_deliveries_go_to_a_worker_with_no_wake_up_or_claim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, sink, claims, source = _one_idle_worker(tmp_path, monkeypatch)
+    consumer = services.consumer = StubConsumer()
+
+    def deliver() -> None:  # what the AMQP consumer does, on its own thread
+        assert consumer.handoff is not None
+        batch = [Delivery({}, event_body("k1"), "m1")]
+        accepted = services.ingestor.accept_many(
+            source, "amqp", batch, claim=consumer.handoff.claim()
+        )
+        services.count("bank", "amqp", accepted[0])
+        consumer.handoff.take(accepted)
+
+    async with services.lifespan(None):
+        await _until(lambda: claims.sizes == [0])
+        await asyncio.to_thread(deliver)
+        await _until(lambda: len(sink.deliveries) == 1)
+    assert claims.sizes == [0]  # the first idle claim only: never woken for it
+    assert services.store.inbox.depth()[InboxStatus.DONE] == 1

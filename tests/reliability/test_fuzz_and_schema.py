@@ -103,6 +103,8 @@ def test_fuzzed_webhooks_never_5xx_and_leave_nothing_half_written(
         store.close()
     if response.status_code == 401:
         return  # refused before the inbox: it may hold an earlier example's row, never this one
+    if response.json()["status"] == "empty":
+        return  # no event in it (a keep-alive such as b"[]"): nothing to store, nothing stored
     assert item is not None
     if response.status_code == 400:
         assert item.status is InboxStatus.REJECTED

@@ -11,7 +11,9 @@ everything below runs on that thread, and ``stop`` reaches it only through
   committed them to the inbox (a duplicate is acked too: it is stored already). The
   deliveries of one round of I/O, up to ``batch``, are committed in one transaction and
   then acked with one ``multiple`` ack: none waits for a batch to fill, and a commit per
-  message no longer caps the rate at the store's commit rate;
+  message no longer caps the rate at the store's commit rate. With a ``handoff`` (the
+  listener sets one to its first inbox worker) they are committed claimed by that worker
+  and handed to it as soon as they are committed, while it has room (``worker.Handoff``);
 - a malformed message is kept in the inbox (rejected) and published to the dead-letter
   exchange with the reason in ``x-xsell-reason``; it is settled before the batch's
   ``multiple`` ack, which therefore never covers it. If a batch cannot be stored, each of
@@ -35,6 +37,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pika
 import pika.exceptions
@@ -45,6 +48,9 @@ from xsell_connect.listener.ingest import Accepted, Delivery, Ingestor, Outcome
 from xsell_connect.listener.ports import EventSink
 from xsell_connect.listener.settings import AmqpSettings, SourceSettings
 from xsell_connect.models import CanonicalEvent
+
+if TYPE_CHECKING:
+    from xsell_connect.listener.worker import Handoff
 
 __all__ = ["REASON_HEADER", "Consumer", "Republisher", "RepublishingSink", "declare_topology"]
 
@@ -129,6 +135,9 @@ class Consumer:
         self._thread: threading.Thread | None = None
         self._batch: list[_Received] = []
         self.reconnects = 0
+        #: Where committed deliveries go at once (set before ``start``); None: the workers
+        #: claim them.
+        self.handoff: Handoff | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="xsell-amqp", daemon=True)
@@ -216,8 +225,10 @@ class Consumer:
         deliveries = [
             Delivery(_headers(r.properties), r.body, r.properties.message_id) for r in batch
         ]
+        handoff = self.handoff
+        claim = handoff.claim() if handoff is not None else None
         try:
-            outcomes = self.ingestor.accept_many(self.source, "amqp", deliveries)
+            outcomes = self.ingestor.accept_many(self.source, "amqp", deliveries, claim=claim)
         except Exception as exc:
             log.warning("a batch of %d not stored (%s)", len(batch), type(exc).__name__)
             for received in batch:
@@ -235,6 +246,8 @@ class Consumer:
                 self._dead_letter(channel, received, reason, _attempt(received.properties))
             else:
                 last_stored = received.tag
+        if handoff is not None:
+            handoff.take(outcomes)
         if last_stored is not None:
             # Every earlier delivery on this channel is settled: the ones of earlier
             # batches, and this batch's malformed ones just above.

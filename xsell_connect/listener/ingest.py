@@ -11,18 +11,22 @@ body's digest: a retried delivery is stored once.
 
 ``accept_many`` does the same for several deliveries with one commit (the AMQP consumer
 takes a round of deliveries at a time: a commit per message would cap it at the store's
-commit rate).
+commit rate). With a ``Claim`` the new events are committed already claimed by a worker of
+this process (``Inbox.put_many_claimed``), each outcome carrying its claimed item and the
+events parsed here, for the caller to hand to that worker: no claim, no re-parse.
 
 ``accept`` is synchronous (the store is sync SQLAlchemy): call it off the event loop.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -31,11 +35,12 @@ from pydantic import ValidationError
 from xsell_connect.errors import MalformedEventError
 from xsell_connect.listener.settings import CANONICAL_FORMAT, SourceSettings
 from xsell_connect.models import CanonicalEvent
-from xsell_connect.store import Inbox, Incoming
+from xsell_connect.store import Inbox, InboxItem, Incoming
 
 __all__ = [
     "TRANSPORT_HEADER",
     "Accepted",
+    "Claim",
     "Delivery",
     "Ingestor",
     "Outcome",
@@ -66,6 +71,16 @@ class Accepted:
     events: list[CanonicalEvent] = field(default_factory=list)
     reason: str | None = None
     attribute: str | None = None
+    #: Stored claimed (``accept_many`` with a ``Claim``): the item, for its worker.
+    claimed: InboxItem | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The worker new events are committed claimed by, and its lease (``accept_many``)."""
+
+    worker: str
+    lease: timedelta
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,16 @@ class Staged:
             if stored_before and accepted.outcome is Outcome.STORED:
                 accepted = Accepted(Outcome.DUPLICATE, accepted.inbox_id, accepted.events)
             out.append(accepted)  # a malformed one is REJECTED either way, as by ``accept``
+        return out
+
+    def claimed(self, items: Sequence[InboxItem | None]) -> list[Accepted]:
+        """``outcomes`` from what ``Inbox.put_many_claimed`` returned, the items attached."""
+        out = self.outcomes([item is not None for item in items])
+        claimed = iter(items)
+        for index, (item, _) in enumerate(self.parsed):
+            found = next(claimed) if item is not None else None
+            if found is not None and out[index].outcome is Outcome.STORED:
+                out[index] = dataclasses.replace(out[index], claimed=found)
         return out
 
 
@@ -205,16 +230,28 @@ class Ingestor:
         return Accepted(Outcome.DUPLICATE, accepted.inbox_id, accepted.events)
 
     def accept_many(
-        self, source: SourceSettings, transport: str, deliveries: Sequence[Delivery]
+        self,
+        source: SourceSettings,
+        transport: str,
+        deliveries: Sequence[Delivery],
+        *,
+        claim: Claim | None = None,
     ) -> list[Accepted]:
         """``accept`` for each delivery, all committed in one transaction.
 
         The outcomes are ``accept``'s, in order; a delivery repeated within ``deliveries``
         is ``DUPLICATE`` the second time. If the commit fails nothing is stored and the
-        error propagates: the caller can then settle each delivery with ``accept``.
+        error propagates: the caller can then settle each delivery with ``accept``. With
+        ``claim``, each new event is stored claimed by ``claim.worker``: its outcome's
+        ``claimed`` is the item that worker is to handle (module docstring).
         """
         staged = self.stage(source, transport, deliveries)
-        return staged.outcomes(self.inbox.put_many(source.name, staged.items))
+        if claim is None:
+            return staged.outcomes(self.inbox.put_many(source.name, staged.items))
+        items = self.inbox.put_many_claimed(
+            source.name, staged.items, worker=claim.worker, lease=claim.lease
+        )
+        return staged.claimed(items)
 
     def stage(
         self, source: SourceSettings, transport: str, deliveries: Sequence[Delivery]

@@ -4,8 +4,9 @@
 binds the pipeline ports (the decision pipeline over the same store when ``[pipeline]
 platform`` is set, in-memory ones when nothing is configured) and prepares the AMQP
 consumer; ``lifespan`` starts the pipeline's outbox drainer, the inbox workers and the
-consumer with the ASGI app (every delivery stored, by webhook or AMQP, wakes the idle
-workers through ``count``) and stops them gracefully (uvicorn runs it on SIGTERM): the
+consumer with the ASGI app (a delivery stored by webhook wakes the idle workers through
+``count``; the consumer commits its deliveries claimed by the first worker and hands them
+to it, ``worker.Handoff``) and stops them gracefully (uvicorn runs it on SIGTERM): the
 consumer stops taking messages and settles the one in hand, the workers finish their
 current item, the drainer the effects it holds. While it runs, the objects built at
 start-up are frozen out of the garbage collector's full collections (``gc.freeze``).
@@ -132,12 +133,14 @@ class Services:
         return services
 
     def count(self, source: str, transport: str, accepted: Accepted) -> None:
-        """Count a delivery; a stored one also wakes the idle workers (from any thread)."""
+        """Count a delivery; a stored one also wakes the idle workers (from any thread),
+        unless it was handed to one already (``Accepted.claimed``)."""
         self.metrics.delivered(source, transport, accepted.outcome.value)
         if accepted.outcome is Outcome.STORED:
             for event in accepted.events:
                 self.metrics.event_in(source, transport, event.type)
-            self._wake_workers()
+            if accepted.claimed is None:
+                self._wake_workers()
 
     def _wake_workers(self) -> None:
         bell = self._bell
@@ -177,8 +180,11 @@ class Services:
         self._bell = (asyncio.get_running_loop(), threading.get_ident(), wake)
         if self.pipeline is not None:
             await self.pipeline.start()
-        tasks = [asyncio.create_task(w.run(stop, wake)) for w in self.workers()]
+        workers = self.workers()
+        tasks = [asyncio.create_task(w.run(stop, wake)) for w in workers]
         if self.consumer is not None:
+            if workers:
+                self.consumer.handoff = workers[0].handoff(asyncio.get_running_loop())
             self.consumer.start()
         log.info("listener started: %d workers, consumer %s", len(tasks), self.consumer is not None)
         # What start-up built (modules, models, pools: ~100,000 objects) lives as long as the

@@ -30,6 +30,7 @@ from typing import Any
 
 from xsell_connect.adapter import CoreBankingAdapter, first_attempt
 from xsell_connect.errors import RetriableUpstreamError, XsellError
+from xsell_connect.handed import HandedTasks
 from xsell_connect.models import AuditOutcome, AuditRecord, NextBestAction, Offer, WriteReceipt
 from xsell_connect.pipeline.push import ChannelPusher
 from xsell_connect.pipeline.types import Decision, EffectKind
@@ -164,7 +165,7 @@ class Drainer:
         self._sleep = sleep
         self._settling: list[tuple[_Settle, asyncio.Future[None]]] = []
         self._flusher: asyncio.Task[None] | None = None
-        self._handed: set[asyncio.Task[None]] = set()
+        self._handed = HandedTasks(logger, "outbox effect")
 
     async def _perform(self, item: OutboxItem) -> dict[str, Any]:
         # Claimed for the first time (a claim counts the attempt): no call with this key
@@ -268,19 +269,11 @@ class Drainer:
         fails stays claimed until its lease expires, and is claimed again then.
         """
         for item in items:
-            task = asyncio.get_running_loop().create_task(self._one(item, report))
-            self._handed.add(task)
-            task.add_done_callback(self._handed_done)
-
-    def _handed_done(self, task: asyncio.Task[None]) -> None:
-        self._handed.discard(task)
-        if not task.cancelled() and (exc := task.exception()) is not None:
-            logger.warning("outbox effect not settled (its lease will expire): %r", exc)
+            self._handed.start(self._one(item, report))
 
     async def finish(self) -> None:
         """Wait for the effects handed over by ``perform``."""
-        while self._handed:
-            await asyncio.gather(*self._handed, return_exceptions=True)
+        await self._handed.finish()
 
     async def drain_once(self, report: DrainReport | None = None, *, limit: int = 50) -> int:
         """Perform the effects due now; how many were claimed."""

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -46,6 +46,8 @@ from xsell_connect.store.schema import batch_items
 __all__ = ["Handoff", "RunStats", "Runner", "record_contact_in"]
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _TALLIED = frozenset(DecisionOutcome) - {DecisionOutcome.NO_CANDIDATE, DecisionOutcome.PAUSED}
 
@@ -149,13 +151,21 @@ class Runner:
             return None
         now = now or self.clock()
         key = events[0].id
-        c360 = await self.enricher.customer_360(party_id, key=key, now=now)
+        # What governance asks about the party, read in one query, off the event loop, while
+        # the core is read: after the Customer 360 it was one more store round trip on every
+        # decision's path. An event that raises no signal leaves it unused.
+        governance = _read_ahead(self.state.for_party, party_id)
+        try:
+            c360 = await self.enricher.customer_360(party_id, key=key, now=now)
+        except BaseException:
+            governance.cancel()
+            raise
         self.enricher.forget(party_id, key)
         signals = self.engine.detect(events, c360, now=now)
         if not signals:
+            governance.cancel()
             return None
-        # What governance asks about the party, read in one query, off the event loop.
-        state = await asyncio.to_thread(self.state.for_party, party_id)
+        state = await governance
         decision = await self.engine.decide(
             signals, c360, state, now=now, mode=self.mode, events=events
         )
@@ -278,6 +288,13 @@ class Runner:
         record_contact_in(connection, self.state, decision, self.follow_up, holdout=holdout)
         if not holdout:
             self.state.record_event_in(connection, decision.pattern, "offer", decision.decided_at)
+
+
+def _read_ahead(read: Callable[[str], T], party_id: str) -> asyncio.Future[T]:
+    """``read(party_id)`` in a thread, started now; a failure nobody awaits is not logged."""
+    future = asyncio.ensure_future(asyncio.to_thread(read, party_id))
+    future.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return future
 
 
 def record_contact_in(

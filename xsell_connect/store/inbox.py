@@ -11,17 +11,24 @@ worker whose lease was taken over cannot overwrite the new owner's result.
 Statuses: ``pending`` → ``claimed`` → ``done``; ``failed`` (claimable again at
 ``available_at``) → ``dead`` after the last attempt; ``rejected`` (malformed, kept for
 inspection, never claimed).
+
+On PostgreSQL the calls that are one statement (``put_many``, ``put_many_claimed``,
+``claim``, ``complete_many``) run it in autocommit: the statement is atomic and durable on
+its own when its result is in, and the ``BEGIN`` and ``COMMIT`` round trips around it are
+saved (two of three; the AMQP consumer commits every round of deliveries this way). On
+SQLite they stay in a transaction: a large batch is inserted in several statements.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
 from xsell_connect.store._sql import claim_leased, insert_ignore, insert_ignore_many, settle_leased
 from xsell_connect.store.schema import inbox
@@ -119,6 +126,13 @@ class Inbox:
     def __init__(self, engine: Engine, *, clock: Clock = _utcnow) -> None:
         self._engine = engine
         self._clock = clock
+        self._autocommit = engine.dialect.name == "postgresql"
+
+    def _one_statement(self) -> contextlib.AbstractContextManager[Connection]:
+        """A connection for a call that is one statement (module docstring)."""
+        if self._autocommit:
+            return self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        return self._engine.begin()
 
     @property
     def engine(self) -> Engine:
@@ -168,15 +182,62 @@ class Inbox:
         if not items:
             return []
         rows = _rows(source, items, self._clock())
-        with self._engine.begin() as connection:
+        with self._one_statement() as connection:
             new = insert_ignore_many(connection, inbox, rows, INBOX_KEY)
         return _fresh(source, items, new)
+
+    def put_many_claimed(
+        self, source: str, items: Sequence[Incoming], *, worker: str, lease: timedelta
+    ) -> list[InboxItem | None]:
+        """``put_many``, the new events stored already claimed by ``worker`` for ``lease``.
+
+        For a worker in the same process that handles them as soon as this commits, with no
+        claim of its own (the listener's AMQP consumer hands them over); should it die
+        first, the lease expires and any worker claims them. Per item, the claimed item if
+        it is new, else None (stored before or earlier in ``items``, or rejected: kept as
+        ``put_many`` keeps it, never claimed).
+        """
+        if not items:
+            return []
+        now = self._clock()
+        rows = _rows(source, items, now)
+        for row in rows:
+            claimed = row["status"] == InboxStatus.PENDING.value
+            row["claimed_by"] = worker if claimed else None
+            row["lease_until"] = now + lease if claimed else None
+            if claimed:  # the claim counts the attempt, as claim_leased does
+                row.update(status=InboxStatus.CLAIMED.value, attempts=1)
+        with self._one_statement() as connection:
+            new = insert_ignore_many(
+                connection, inbox, rows, INBOX_KEY, returning=("id", *INBOX_KEY)
+            )
+        ids = {(s, e): ident for ident, s, e in new}
+        out: list[InboxItem | None] = []
+        for item, row in zip(items, rows, strict=True):
+            ident = ids.pop((source, item.event_id), None)  # a second occurrence: None
+            if ident is None or item.rejected is not None:
+                out.append(None)
+                continue
+            out.append(
+                InboxItem(
+                    id=ident,
+                    source=source,
+                    event_id=item.event_id,
+                    received_at=now,
+                    headers=row["headers"],
+                    body=item.body,
+                    status=InboxStatus.CLAIMED,
+                    attempts=1,
+                    last_error=None,
+                )
+            )
+        return out
 
     def claim(
         self, worker: str, *, limit: int = 10, lease: timedelta = timedelta(seconds=60)
     ) -> list[InboxItem]:
         """Take up to ``limit`` claimable items, oldest first, for ``lease``."""
-        with self._engine.begin() as connection:
+        with self._one_statement() as connection:
             rows = claim_leased(
                 connection, inbox, worker, now=self._clock(), lease=lease, limit=limit
             )
@@ -211,7 +272,7 @@ class Inbox:
             .values(lease_until=None, status=InboxStatus.DONE.value, done_at=self._clock())
             .returning(c.id)
         )
-        with self._engine.begin() as connection:
+        with self._one_statement() as connection:
             return set(connection.execute(stmt).scalars())
 
     def fail(

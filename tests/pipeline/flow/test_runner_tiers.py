@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -193,6 +194,43 @@ async def test_the_decision_is_committed_off_the_event_loop(store: Store) -> Non
     assert len(threads) == 1
     assert threads[0] != threading.get_ident()
     assert runner.log.head()[0] == 1
+
+
+class MeetingEnricher(StubEnricher):
+    """Answers only once the party's governance read has begun (bounded)."""
+
+    def __init__(self, read: threading.Event) -> None:
+        self.read = read
+
+    async def customer_360(self, party_id: str, *, key: str, now: Any = None) -> object:
+        assert await asyncio.to_thread(self.read.wait, 20)
+        return object()
+
+
+async def test_the_governance_read_runs_while_the_core_is_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner, engine, _ = _runner(store)
+    read, for_party = threading.Event(), runner.state.for_party
+
+    def spy(party_id: str) -> Any:
+        read.set()
+        return for_party(party_id)
+
+    monkeypatch.setattr(runner.state, "for_party", spy)
+    runner.enricher = MeetingEnricher(read)  # type: ignore[assignment]
+    decision = await _decide(runner, engine, offered("100000001"))
+    assert decision is not None
+    assert runner.log.head()[0] == 1
+
+
+async def test_an_event_with_no_signal_decides_nothing(store: Store) -> None:
+    runner, engine, _ = _runner(store)
+    decision = await _decide(
+        runner, engine, offered("100000001").model_copy(update={"signals": ()})
+    )
+    assert decision is None
+    assert runner.log.head()[0] == 0
 
 
 def _handoff(runner: Runner) -> list[list[OutboxItem]]:
